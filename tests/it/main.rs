@@ -1,1 +1,8 @@
-fn main() {}
+//! The integration-test binary: one module per topic, all against in-process fakes or
+//! temporary files. No Docker, root or cluster needed. New tests go in the module of their
+//! topic; a new topic gets a new module here.
+
+mod cli;
+mod registry;
+mod unpack;
+mod layers;

@@ -5,5 +5,6 @@ mod completion;
 pub mod dispatch;
 pub mod exit;
 pub mod printer;
+pub mod progress;
 mod recover;
 pub mod version;

@@ -5,9 +5,11 @@
 
 pub mod config;
 pub mod error;
+pub mod exec;
 pub mod image_id;
 pub mod pod;
 pub mod secrets;
+pub mod status;
 pub mod workload;
 
 pub use config::{ConnectOptions, Connection, connect};

@@ -9,6 +9,15 @@ pub enum Error {
     /// Writing the product failed.
     #[error(transparent)]
     Stdout(#[from] crate::app::printer::StdoutError),
+    /// A local file could not be written.
+    #[error("write '{}'", path.display())]
+    WriteFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The async runtime could not be built.
     #[error("start the async runtime")]
     Runtime(#[source] std::io::Error),
@@ -19,7 +28,7 @@ impl Error {
     /// decide.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Stdout(_) | Self::Runtime(_) => ExitStatus::Failure,
+            Self::Stdout(_) | Self::WriteFile { .. } | Self::Runtime(_) => ExitStatus::Failure,
         }
     }
 }

@@ -43,8 +43,10 @@ where
 fn output_settings(request: &Request) -> OutputSettings {
     match request {
         Request::Recover(r) => r.output,
-        Request::Completion { .. } => OutputSettings {
-            quiet: true,
+        Request::CompletionScript { .. }
+        | Request::CompletionShim { .. }
+        | Request::Complete { .. } => OutputSettings {
+            quiet: false,
             verbose: false,
             progress: false,
         },
@@ -53,7 +55,9 @@ fn output_settings(request: &Request) -> OutputSettings {
 
 fn execute(request: Request, printer: &Printer) -> Result<ExitStatus, Error> {
     match request {
-        Request::Completion { shell } => super::completion::print(shell, printer),
+        Request::CompletionScript { shell } => super::completion::print_script(shell, printer),
+        Request::CompletionShim { dir } => super::completion::install_shim(&dir, printer),
+        Request::Complete { words } => super::completion::answer(&words, printer),
         Request::Recover(r) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

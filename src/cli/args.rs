@@ -147,16 +147,42 @@ pub enum FilesMode {
 /// Subcommands besides the default recovery.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print shell completion for bash, zsh, fish or powershell.
+    /// Print a shell completion script (bash, zsh, fish, powershell), or install the
+    /// `kubectl_complete-dfimage` helper kubectl runs for plugin completion (kubectl-shim).
     Completion(CompletionArgs),
+    /// Completion candidates in kubectl's plugin protocol (called by the shim).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words after `kubectl dfimage`, the last one being completed.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 /// `completion` arguments.
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
-    /// The shell to generate completion for.
+    /// What to generate.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub target: CompletionTarget,
+    /// With kubectl-shim: the folder on PATH to write `kubectl_complete-dfimage` into.
+    #[arg(long, value_name = "DIR", required_if_eq("target", "kubectl-shim"))]
+    pub dir: Option<PathBuf>,
+}
+
+/// Completion outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionTarget {
+    /// A bash completion script.
+    Bash,
+    /// A zsh completion script.
+    Zsh,
+    /// A fish completion script.
+    Fish,
+    /// A PowerShell completion script.
+    Powershell,
+    /// The `kubectl_complete-dfimage` shim for `kubectl dfimage <TAB>`.
+    KubectlShim,
 }
 
 /// The clap command, named for how it was invoked (`kubectl dfimage` as a plugin).

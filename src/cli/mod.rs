@@ -2,6 +2,7 @@
 //! plain request structs of [`request`] that the rest of the crate consumes.
 
 mod args;
+pub mod complete;
 pub mod request;
 mod resolve;
 pub mod target;

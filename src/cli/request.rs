@@ -10,9 +10,19 @@ pub enum Request {
     /// Recover one or more Dockerfiles.
     Recover(Box<RecoverRequest>),
     /// Print a shell completion script.
-    Completion {
+    CompletionScript {
         /// Shell name as clap_complete knows it.
         shell: clap_complete::Shell,
+    },
+    /// Write the kubectl completion shim into a folder.
+    CompletionShim {
+        /// Where to write `kubectl_complete-dfimage`.
+        dir: PathBuf,
+    },
+    /// Answer kubectl's completion protocol.
+    Complete {
+        /// Words after the plugin name.
+        words: Vec<String>,
     },
 }
 

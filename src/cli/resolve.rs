@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::FromArgMatches;
 
-use super::args::{Cli, Command, FilesMode, OutputFormat};
+use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat};
 use super::request::{
     ClusterSettings, Format, Listing, OutputSettings, RecoverRequest, RegistrySettings, Request,
 };
@@ -85,7 +85,21 @@ fn resolve(cli: Cli) -> Request {
         user: g.user,
     };
     match cli.command {
-        Some(Command::Completion(c)) => Request::Completion { shell: c.shell },
+        Some(Command::Completion(c)) => {
+            let shell = match c.target {
+                CompletionTarget::Bash => clap_complete::Shell::Bash,
+                CompletionTarget::Zsh => clap_complete::Shell::Zsh,
+                CompletionTarget::Fish => clap_complete::Shell::Fish,
+                CompletionTarget::Powershell => clap_complete::Shell::PowerShell,
+                CompletionTarget::KubectlShim => {
+                    return Request::CompletionShim {
+                        dir: c.dir.unwrap_or_default(),
+                    };
+                }
+            };
+            Request::CompletionScript { shell }
+        }
+        Some(Command::Complete { words }) => Request::Complete { words },
         None => {
             let r = cli.recover;
             let source = r.source.unwrap_or_default();

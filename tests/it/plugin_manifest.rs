@@ -91,9 +91,15 @@ fn validate(plugin: &Plugin, file_stem: &str, rendered: bool) -> Vec<String> {
     }
     let name = &plugin.metadata.name;
     if name != file_stem {
-        fail(format!("metadata.name {name} differs from file name {file_stem}"));
+        fail(format!(
+            "metadata.name {name} differs from file name {file_stem}"
+        ));
     }
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         fail(format!("metadata.name {name} does not match ^[\\w-]+$"));
     }
     let reserved = ["con", "prn", "aux", "nul"];
@@ -105,7 +111,9 @@ fn validate(plugin: &Plugin, file_stem: &str, rendered: bool) -> Vec<String> {
     {
         fail(format!("metadata.name {name} is a Windows reserved name"));
     }
-    if plugin.spec.short_description.trim().is_empty() || plugin.spec.short_description.contains('\n') {
+    if plugin.spec.short_description.trim().is_empty()
+        || plugin.spec.short_description.contains('\n')
+    {
         fail("shortDescription empty or multi-line".into());
     }
     if plugin.spec.platforms.is_empty() {
@@ -116,19 +124,30 @@ fn validate(plugin: &Plugin, file_stem: &str, rendered: bool) -> Vec<String> {
         let semver_ok = v.strip_prefix('v').is_some_and(|rest| {
             let core = rest.split(['-', '+']).next().unwrap_or_default();
             let parts: Vec<_> = core.split('.').collect();
-            parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         });
         if !semver_ok {
             fail(format!("version {v} is not v-prefixed semver"));
         }
         if v != &format!("v{}", cargo_version()) {
-            fail(format!("version {v} differs from Cargo.toml {}", cargo_version()));
+            fail(format!(
+                "version {v} differs from Cargo.toml {}",
+                cargo_version()
+            ));
         }
     }
     let mut claimed = BTreeSet::new();
     for p in &plugin.spec.platforms {
         let labels = p.selector.match_labels.clone().unwrap_or_default();
-        if labels.is_empty() && p.selector.match_expressions.as_ref().is_none_or(Vec::is_empty) {
+        if labels.is_empty()
+            && p.selector
+                .match_expressions
+                .as_ref()
+                .is_none_or(Vec::is_empty)
+        {
             fail(format!("platform {} has an empty selector", p.bin));
         }
         if labels.keys().any(|k| k != "os" && k != "arch") {
@@ -138,7 +157,8 @@ fn validate(plugin: &Plugin, file_stem: &str, rendered: bool) -> Vec<String> {
             .iter()
             .flat_map(|(os, arches)| arches.iter().map(move |a| (os.to_string(), a.to_string())))
             .filter(|(os, arch)| {
-                labels.get("os").is_none_or(|v| v == os) && labels.get("arch").is_none_or(|v| v == arch)
+                labels.get("os").is_none_or(|v| v == os)
+                    && labels.get("arch").is_none_or(|v| v == arch)
             })
             .collect();
         if matched.is_empty() {
@@ -164,8 +184,16 @@ fn validate(plugin: &Plugin, file_stem: &str, rendered: bool) -> Vec<String> {
             if !(p.uri.ends_with(".tar.gz") || p.uri.ends_with(".zip")) {
                 fail(format!("uri {} is neither .tar.gz nor .zip", p.uri));
             }
-            if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                fail(format!("sha256 {} is not 64 lowercase hex digits", p.sha256));
+            if p.sha256.len() != 64
+                || !p
+                    .sha256
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                fail(format!(
+                    "sha256 {} is not 64 lowercase hex digits",
+                    p.sha256
+                ));
             }
         }
     }
@@ -178,12 +206,19 @@ fn manifest_template_follows_krew_rules_for_all_six_platforms() {
     assert_eq!(validate(&plugin, "dfimage", false), Vec::<String>::new());
     assert_eq!(plugin.spec.platforms.len(), 6);
     assert!(plugin.spec.homepage.is_some() && plugin.spec.description.is_some());
-    assert!(plugin.spec.caveats.as_deref().is_some_and(|c| c.contains("completion")));
+    assert!(
+        plugin
+            .spec
+            .caveats
+            .as_deref()
+            .is_some_and(|c| c.contains("completion"))
+    );
 }
 
 #[test]
 fn validator_rejects_what_krew_rejects() {
-    let text = std::fs::read_to_string(repo().join("plugin-manifest/dfimage.yaml")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(repo().join("plugin-manifest/dfimage.yaml")).unwrap_or_default();
     let bad = text
         .replacen("os: darwin", "os: linux", 1)
         .replace("@VERSION@", "0.1.0")
@@ -191,7 +226,13 @@ fn validator_rejects_what_krew_rejects() {
     let plugin: Plugin = serde_saphyr::from_str(&bad).unwrap_or_else(|e| panic!("{e}"));
     let problems = validate(&plugin, "other", true);
     let all = problems.join("\n");
-    for needle in ["differs from file name", "not v-prefixed", "two platforms match", "lacks .exe", "lowercase hex"] {
+    for needle in [
+        "differs from file name",
+        "not v-prefixed",
+        "two platforms match",
+        "lacks .exe",
+        "lowercase hex",
+    ] {
         assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
     }
 }
@@ -201,7 +242,12 @@ fn release_script_archive_and_rendered_manifest_agree_for_the_host_target() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let status = Command::new("bash")
         .arg(repo().join("scripts/release.sh"))
-        .args(["--partial", "--bin", env!("CARGO_BIN_EXE_kubectl-dfimage"), "--out"])
+        .args([
+            "--partial",
+            "--bin",
+            env!("CARGO_BIN_EXE_kubectl-dfimage"),
+            "--out",
+        ])
         .arg(out.path())
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -218,10 +264,23 @@ fn release_script_archive_and_rendered_manifest_agree_for_the_host_target() {
         .collect();
     assert_eq!(archives.len(), 1, "{archives:?}");
     let archive = &archives[0];
-    let name = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    assert!(name.starts_with(&format!("kubectl-dfimage-v{}-", cargo_version())), "{name}");
-    let sha = Command::new("sha256sum").arg(archive).output().unwrap_or_else(|e| panic!("{e}"));
-    let sha = String::from_utf8_lossy(&sha.stdout).split_whitespace().next().unwrap_or_default().to_owned();
+    let name = archive
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    assert!(
+        name.starts_with(&format!("kubectl-dfimage-v{}-", cargo_version())),
+        "{name}"
+    );
+    let sha = Command::new("sha256sum")
+        .arg(archive)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sha = String::from_utf8_lossy(&sha.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let platform = plugin
         .spec
         .platforms
@@ -229,9 +288,34 @@ fn release_script_archive_and_rendered_manifest_agree_for_the_host_target() {
         .find(|p| p.uri.ends_with(&name))
         .unwrap_or_else(|| panic!("no platform serves {name}"));
     assert_eq!(platform.sha256, sha);
-    let listing = Command::new("tar").arg("tzf").arg(archive).output().unwrap_or_else(|e| panic!("{e}"));
-    let members: BTreeSet<String> = String::from_utf8_lossy(&listing.stdout).lines().map(str::to_owned).collect();
-    assert!(members.contains(&platform.bin), "{members:?} lacks {}", platform.bin);
-    let license_names = ["license", "license.txt", "license.md", "licenses", "licenses.txt", "licenses.md", "copying", "copying.txt"];
-    assert!(members.iter().any(|m| license_names.contains(&m.to_ascii_lowercase().as_str())), "{members:?}");
+    let listing = Command::new("tar")
+        .arg("tzf")
+        .arg(archive)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let members: BTreeSet<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        members.contains(&platform.bin),
+        "{members:?} lacks {}",
+        platform.bin
+    );
+    let license_names = [
+        "license",
+        "license.txt",
+        "license.md",
+        "licenses",
+        "licenses.txt",
+        "licenses.md",
+        "copying",
+        "copying.txt",
+    ];
+    assert!(
+        members
+            .iter()
+            .any(|m| license_names.contains(&m.to_ascii_lowercase().as_str())),
+        "{members:?}"
+    );
 }

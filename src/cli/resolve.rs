@@ -5,9 +5,10 @@ use std::path::Path;
 
 use clap::FromArgMatches;
 
-use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat};
+use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat, TableFormat};
 use super::request::{
-    ClusterSettings, Format, Listing, OutputSettings, RecoverRequest, RegistrySettings, Request,
+    ClusterSettings, Format, ImagesRequest, Listing, OutputSettings, RecoverRequest,
+    RegistrySettings, Request,
 };
 use super::target;
 
@@ -100,6 +101,13 @@ fn resolve(cli: Cli) -> Request {
             Request::CompletionScript { shell }
         }
         Some(Command::Complete { words }) => Request::Complete { words },
+        Some(Command::Images(i)) => Request::Images(ImagesRequest {
+            all_namespaces: i.all_namespaces,
+            selector: i.selector,
+            json: i.output == TableFormat::Json,
+            cluster,
+            output,
+        }),
         None => {
             let r = cli.recover;
             let source = r.source.unwrap_or_default();

@@ -19,8 +19,8 @@ pub enum ParseOutcome {
     Run(Request),
     /// Print `text` and exit with `code`: help, version, or a usage error (clap's rendering).
     Exit {
-        /// What to print.
-        text: String,
+        /// What to print: clap's styled text (plain or ANSI, decided by the printer).
+        text: clap::builder::StyledStr,
         /// Whether it goes to stdout (help, version) rather than stderr (errors).
         to_stdout: bool,
         /// The exit code (0 for help/version, 2 for usage errors).
@@ -50,7 +50,7 @@ where
 
 fn clap_exit(err: &clap::Error) -> ParseOutcome {
     ParseOutcome::Exit {
-        text: err.render().ansi().to_string(),
+        text: err.render(),
         to_stdout: !err.use_stderr(),
         code: u8::try_from(err.exit_code()).unwrap_or(2),
     }
@@ -233,7 +233,7 @@ mod tests {
             } => {
                 assert_eq!(code, 0);
                 assert!(to_stdout);
-                assert!(text.contains("SOURCE forms"), "{text}");
+                assert!(text.to_string().contains("SOURCE forms"), "{text}");
             }
             ParseOutcome::Run(r) => panic!("parsed {r:?}"),
         }

@@ -26,7 +26,7 @@ pub(crate) enum Base {
 /// The source Dockerfile of a fixture and how it was built.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Expect {
-    /// Folder under tests/e2e/dockerfiles.
+    /// Folder under tests/e2e/dockerfiles (or repo-relative, see [`source_text`]).
     pub dockerfile: &'static str,
     /// `--build-arg` values given to the build.
     pub build_args: &'static [(&'static str, &'static str)],
@@ -44,16 +44,17 @@ impl Expect {
     }
 }
 
-/// The source text of a fixture Dockerfile.
+/// The source text of a fixture Dockerfile: a folder under tests/e2e/dockerfiles, or a folder
+/// relative to the repository when the name holds a `/` (`examples/demo`).
 pub(crate) fn source_text(name: &str) -> String {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/e2e/dockerfiles",
-        name,
-        "Dockerfile",
-    ]
-    .iter()
-    .collect();
+    let dir = if name.contains('/') {
+        name.to_string()
+    } else {
+        format!("tests/e2e/dockerfiles/{name}")
+    };
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), &dir, "Dockerfile"]
+        .iter()
+        .collect();
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 

@@ -62,6 +62,8 @@ fn every_fixture_dockerfile_matches_itself() {
         ..Expect::new("multi", Base::Scratch)
     };
     assert_recovers(&multi, &source_text("multi"), "multi");
+    let demo = Expect::new("examples/demo", Base::Known);
+    assert_recovers(&demo, &source_text("examples/demo"), "examples/demo");
 }
 
 #[test]

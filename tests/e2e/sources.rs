@@ -2,7 +2,7 @@
 //! legacy `docker save` archives, raw config files, a path of each detected without a prefix,
 //! and a raw config piped on stdin from `skopeo inspect --raw --config`.
 
-use crate::compare::{assert_recovers, recovered_env};
+use crate::compare::{Base, Expect, assert_recovers, recovered_env};
 use crate::recover::{BUILDAH_APP, DOCKER_APP};
 use crate::world::world;
 
@@ -110,4 +110,15 @@ fn oci_layout_holding_an_index_follows_platform() {
             out.stdout
         );
     }
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn embedded_demo_archive_recovers_its_dockerfile() {
+    const DEMO: Expect = Expect::new("examples/demo", Base::Known);
+    let archive = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.tar");
+    let source = format!("oci-archive:{archive}");
+    let out = world().run(&[&source]);
+    out.expect_code(0, &source);
+    assert_recovers(&DEMO, &out.stdout, "the README's demo (examples/demo.tar)");
 }

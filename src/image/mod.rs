@@ -4,3 +4,6 @@
 //! the caller (layer streams) are the only input besides byte slices.
 
 pub mod descriptor;
+pub mod layer;
+pub mod listing;
+pub mod noise;

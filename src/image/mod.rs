@@ -4,3 +4,5 @@
 //! the caller (layer streams) are the only input besides byte slices.
 
 pub mod descriptor;
+pub mod platform;
+pub mod reference;

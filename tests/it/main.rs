@@ -3,6 +3,6 @@
 //! topic; a new topic gets a new module here.
 
 mod cli;
+mod layers;
 mod registry;
 mod unpack;
-mod layers;

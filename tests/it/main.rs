@@ -4,5 +4,6 @@
 
 mod cli;
 mod layers;
+mod plugin_manifest;
 mod registry;
 mod unpack;

@@ -327,7 +327,10 @@ mod tests {
             platform: None,
             annotations: BTreeMap::new(),
         };
-        assert_eq!(select(std::slice::from_ref(&lone), &Platform::host()), Some(0));
+        assert_eq!(
+            select(std::slice::from_ref(&lone), &Platform::host()),
+            Some(0)
+        );
         assert_eq!(select(&[lone.clone(), lone], &Platform::host()), None);
     }
 }

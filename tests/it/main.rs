@@ -3,6 +3,7 @@
 //! topic; a new topic gets a new module here.
 
 mod cli;
+mod layers;
+mod plugin_manifest;
 mod registry;
 mod unpack;
-mod layers;

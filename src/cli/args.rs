@@ -1,0 +1,216 @@
+//! The clap definitions: flags as the user sees them. Doc comments become `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// Recover the Dockerfile of a container image (from a registry, an archive, a config or a
+/// running pod) and copy files out of pods without losing symlinks or silently truncating.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-dfimage",
+    version = crate::app::version::LONG,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Kubernetes and output flags shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// Dockerfile recovery options (the default command).
+    #[command(flatten)]
+    pub recover: RecoverArgs,
+
+    /// A subcommand; without one, SOURCE is recovered.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const AFTER_HELP: &str = "\
+SOURCE forms:
+  REF | docker://REF          registry image (alpine:3.20, host:port/repo@sha256:...)
+  oci:DIR[:TAG]               OCI image layout directory
+  oci-archive:FILE[:TAG]      tar of an OCI layout
+  docker-archive:FILE[:REF]   `docker save` output (legacy and Docker >= 25 layouts)
+  PATH                        any of the above, detected; or a raw image config JSON
+  -                           the same, read from stdin
+  pod/NAME, NAME, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME, cronjob/NAME
+                              the image a pod or workload runs (-c picks the container)
+
+Exit codes: 0 complete, 1 partial (something was skipped or could not be recovered and was
+flagged on stderr), 2 failure or usage error.";
+
+/// Flags kubectl users expect, plus verbosity.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Namespace of the pod or workload (default: the context's namespace).
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// Path to the kubeconfig file to use (replaces KUBECONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use.
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use.
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Print only the product and errors: no progress, no notices.
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail on stderr (an image header like Whaler's, timings).
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+    /// Never show progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+/// How the registry is reached.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// Talk plain HTTP to the registry (loopback registries fall back to it by themselves).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Trust this extra CA certificate (PEM) for registry TLS; repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Vec<PathBuf>,
+    /// Do not verify the registry's TLS certificate (dangerous).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+    /// Platform to pick from a multi-platform image: os/arch[/variant]
+    /// (default: the pod's node, else linux and this machine's architecture).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+}
+
+/// The default command: recover a Dockerfile.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// What to recover: an image reference, archive, layout, config file, `-`, or a pod or
+    /// workload (see SOURCE forms below).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub source: Option<String>,
+    /// Container of the pod or workload (default: the default-container annotation, else the
+    /// only container).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Recover every container of the pod, including init and ephemeral containers.
+    #[arg(long)]
+    pub all_containers: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Dockerfile)]
+    pub output: OutputFormat,
+    /// Which layers get a file listing: copy (COPY/ADD layers), all, or none (metadata only,
+    /// no blob downloads).
+    #[arg(long, value_enum, default_value_t = FilesMode::Copy)]
+    pub files: FilesMode,
+    /// At most this many listed files per layer.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_files: usize,
+    /// Also list vendored and cache paths (node_modules, __pycache__, apt lists, ...).
+    #[arg(long)]
+    pub no_filter: bool,
+    /// Report likely secrets in files and history (values masked).
+    #[arg(long)]
+    pub secrets: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Output formats of the recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A Dockerfile, with listings and notes as comments.
+    Dockerfile,
+    /// One JSON record per history step.
+    Json,
+}
+
+/// Which layers are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FilesMode {
+    /// Only layers made by COPY or ADD.
+    Copy,
+    /// Every non-empty layer.
+    All,
+    /// No listings and no blob downloads.
+    None,
+}
+
+/// Subcommands besides the default recovery.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the images the pods of a namespace run: pod, container, image, digest, platform.
+    Images(ImagesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell), or install the
+    /// `kubectl_complete-dfimage` helper kubectl runs for plugin completion (kubectl-shim).
+    Completion(CompletionArgs),
+    /// Completion candidates in kubectl's plugin protocol (called by the shim).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words after `kubectl dfimage`, the last one being completed.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+}
+
+/// `images` arguments.
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// List pods in every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Only pods matching this label selector (`app=sql,tier!=web`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
+}
+
+/// Output formats of listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns.
+    Table,
+    /// A JSON array.
+    Json,
+}
+
+/// `completion` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// What to generate.
+    #[arg(value_enum)]
+    pub target: CompletionTarget,
+    /// With kubectl-shim: the folder on PATH to write `kubectl_complete-dfimage` into.
+    #[arg(long, value_name = "DIR", required_if_eq("target", "kubectl-shim"))]
+    pub dir: Option<PathBuf>,
+}
+
+/// Completion outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionTarget {
+    /// A bash completion script.
+    Bash,
+    /// A zsh completion script.
+    Zsh,
+    /// A fish completion script.
+    Fish,
+    /// A PowerShell completion script.
+    Powershell,
+    /// The `kubectl_complete-dfimage` shim for `kubectl dfimage <TAB>`.
+    KubectlShim,
+}
+
+/// The clap command, named for how it was invoked (`kubectl dfimage` as a plugin).
+pub fn command(bin_name: &str) -> clap::Command {
+    Cli::command().bin_name(bin_name.to_owned())
+}

@@ -1,0 +1,225 @@
+//! Connecting like kubectl: which kubeconfig files, which context, which namespace, and the
+//! proxy rules, where kube-rs differs from client-go in ways kubectl users would notice.
+//!
+//! Differences fixed here (see shared reference libraries.md §5): files listed in `KUBECONFIG`
+//! that do not exist are skipped instead of failing; in-cluster config is used only when no
+//! kubeconfig exists (so a broken kubeconfig reports its own error); `NO_PROXY` and loopback
+//! are applied to the cluster host itself.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::ClusterError;
+
+/// kubectl's connection flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// `--kubeconfig`: one file that replaces `KUBECONFIG`.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--context`.
+    pub context: Option<String>,
+    /// `--cluster`.
+    pub cluster: Option<String>,
+    /// `--user`.
+    pub user: Option<String>,
+    /// `-n`.
+    pub namespace: Option<String>,
+}
+
+/// A ready client and the namespace commands default to.
+#[derive(Clone)]
+pub struct Connection {
+    /// The client.
+    pub client: kube::Client,
+    /// `-n`, else the context's namespace, else `default`.
+    pub namespace: String,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which kubeconfig files to read, in merge order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeconfigFiles {
+    /// These files, merged first-wins like client-go.
+    Files(Vec<PathBuf>),
+    /// No file exists: try the in-cluster service account.
+    None,
+}
+
+/// Decides the kubeconfig files like kubectl: `--kubeconfig` alone, else every existing
+/// entry of `KUBECONFIG`, else `~/.kube/config` when it exists.
+pub fn kubeconfig_files(
+    explicit: Option<&Path>,
+    env: Option<OsString>,
+    home: Option<PathBuf>,
+    exists: impl Fn(&Path) -> bool,
+) -> KubeconfigFiles {
+    if let Some(path) = explicit {
+        // kubectl fails on a missing explicit file; reading it reports that.
+        return KubeconfigFiles::Files(vec![path.to_owned()]);
+    }
+    if let Some(value) = env.filter(|v| !v.is_empty()) {
+        let files: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty() && exists(p))
+            .collect();
+        return if files.is_empty() {
+            KubeconfigFiles::None
+        } else {
+            KubeconfigFiles::Files(files)
+        };
+    }
+    match home.map(|h| h.join(".kube").join("config")) {
+        Some(path) if exists(&path) => KubeconfigFiles::Files(vec![path]),
+        _ => KubeconfigFiles::None,
+    }
+}
+
+/// Whether a request to `host` must bypass the proxy: loopback always (as Go's proxy rules
+/// say), and every host matched by a `NO_PROXY` entry (exact, domain suffix with or without a
+/// leading dot, `*`).
+pub fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+    {
+        return true;
+    }
+    no_proxy
+        .split(',')
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            let entry = entry.split(':').next().unwrap_or(entry);
+            entry == "*"
+                || host.eq_ignore_ascii_case(entry)
+                || host.to_ascii_lowercase().ends_with(&format!(
+                    ".{}",
+                    entry.trim_start_matches('.').to_ascii_lowercase()
+                ))
+        })
+}
+
+/// Connects with kubectl's semantics.
+pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterError> {
+    let files = kubeconfig_files(
+        options.kubeconfig.as_deref(),
+        std::env::var_os("KUBECONFIG"),
+        std::env::home_dir(),
+        |p| p.exists(),
+    );
+    let mut config = match files {
+        KubeconfigFiles::Files(files) => {
+            let mut merged: Option<Kubeconfig> = None;
+            for file in &files {
+                let kc =
+                    Kubeconfig::read_from(file).map_err(|source| ClusterError::Kubeconfig {
+                        path: Some(file.clone()),
+                        source,
+                    })?;
+                merged = Some(match merged {
+                    Some(m) => m.merge(kc).map_err(|source| ClusterError::Kubeconfig {
+                        path: Some(file.clone()),
+                        source,
+                    })?,
+                    None => kc,
+                });
+            }
+            let kubeconfig = merged.unwrap_or_default();
+            let opts = KubeConfigOptions {
+                context: options.context.clone(),
+                cluster: options.cluster.clone(),
+                user: options.user.clone(),
+            };
+            kube::Config::from_custom_kubeconfig(kubeconfig, &opts)
+                .await
+                .map_err(|source| ClusterError::Kubeconfig {
+                    path: files.first().cloned(),
+                    source,
+                })?
+        }
+        KubeconfigFiles::None => kube::Config::incluster().map_err(ClusterError::NoConfig)?,
+    };
+    if let Some(host) = config.cluster_url.host() {
+        let no_proxy = std::env::var("NO_PROXY")
+            .or_else(|_| std::env::var("no_proxy"))
+            .unwrap_or_default();
+        if bypasses_proxy(host, &no_proxy) {
+            config.proxy_url = None;
+        }
+    }
+    let namespace = options
+        .namespace
+        .clone()
+        .unwrap_or_else(|| config.default_namespace.clone());
+    let client = kube::Client::try_from(config).map_err(ClusterError::Client)?;
+    Ok(Connection { client, namespace })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(paths: &[&str]) -> impl Fn(&Path) -> bool {
+        let owned: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        move |p: &Path| owned.iter().any(|o| o == p)
+    }
+
+    #[test]
+    fn missing_kubeconfig_entries_are_skipped_like_client_go() {
+        let env = std::env::join_paths(["/a/missing", "/b/present", "", "/c/present"]).ok();
+        assert_eq!(
+            kubeconfig_files(None, env, None, set(&["/b/present", "/c/present"])),
+            KubeconfigFiles::Files(vec!["/b/present".into(), "/c/present".into()])
+        );
+    }
+
+    #[test]
+    fn explicit_kubeconfig_replaces_the_environment() {
+        let env = Some(OsString::from("/b/present"));
+        assert_eq!(
+            kubeconfig_files(Some(Path::new("/x")), env, None, set(&["/b/present"])),
+            KubeconfigFiles::Files(vec!["/x".into()])
+        );
+    }
+
+    #[test]
+    fn home_config_is_used_only_when_it_exists() {
+        let home = Some(PathBuf::from("/home/u"));
+        assert_eq!(
+            kubeconfig_files(None, None, home.clone(), set(&["/home/u/.kube/config"])),
+            KubeconfigFiles::Files(vec!["/home/u/.kube/config".into()])
+        );
+        assert_eq!(
+            kubeconfig_files(None, None, home, set(&[])),
+            KubeconfigFiles::None
+        );
+    }
+
+    #[test]
+    fn loopback_and_no_proxy_hosts_bypass_the_proxy() {
+        assert!(bypasses_proxy("127.0.0.1", ""));
+        assert!(bypasses_proxy("[::1]", ""));
+        assert!(bypasses_proxy("localhost", ""));
+        assert!(bypasses_proxy("api.cluster.internal", "cluster.internal"));
+        assert!(bypasses_proxy(
+            "api.cluster.internal",
+            ".cluster.internal:6443"
+        ));
+        assert!(bypasses_proxy("anything", "*"));
+        assert!(!bypasses_proxy("api.example.com", "cluster.internal"));
+        assert!(!bypasses_proxy(
+            "notcluster.internal.evil",
+            "cluster.internal"
+        ));
+    }
+}

@@ -1,0 +1,70 @@
+//! Errors of the cluster layer.
+
+use std::path::PathBuf;
+
+/// A failure talking to or interpreting the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No kubeconfig could be loaded.
+    #[error("load the kubeconfig {}", path.as_ref().map(|p| format!("'{}'", p.display())).unwrap_or_else(|| "(KUBECONFIG or ~/.kube/config)".to_owned()))]
+    Kubeconfig {
+        /// The file, when one was named.
+        path: Option<PathBuf>,
+        /// Why.
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// Neither a kubeconfig nor an in-cluster service account exists.
+    #[error(
+        "find cluster credentials: no kubeconfig (set KUBECONFIG or pass --kubeconfig) and not running in a pod"
+    )]
+    NoConfig(#[source] kube::config::InClusterError),
+    /// The client could not be built (TLS material, proxy).
+    #[error("create the Kubernetes client")]
+    Client(#[source] kube::Error),
+    /// An API request failed.
+    #[error("{action}")]
+    Api {
+        /// What was being done, e.g. "get pod arc/jumpstart-sql-0".
+        action: String,
+        /// The API error (its Status message says why).
+        #[source]
+        source: kube::Error,
+    },
+    /// The named object does not exist.
+    #[error("find {kind} '{name}' in namespace '{namespace}' (check the name and -n/--namespace)")]
+    NotFound {
+        /// Kind, as kubectl prints it.
+        kind: &'static str,
+        /// Name.
+        name: String,
+        /// Namespace.
+        namespace: String,
+    },
+    /// `-c NAME` named no container of the pod.
+    #[error("find container '{container}' in pod '{pod}': valid containers are {}", valid.join(", "))]
+    ContainerNotFound {
+        /// Pod name.
+        pod: String,
+        /// What the user asked for.
+        container: String,
+        /// The containers that exist.
+        valid: Vec<String>,
+    },
+    /// The pod has several containers and nothing says which one.
+    #[error("choose a container of pod '{pod}': it has {}; pass -c NAME or --all-containers", valid.join(", "))]
+    AmbiguousContainer {
+        /// Pod name.
+        pod: String,
+        /// The containers that exist.
+        valid: Vec<String>,
+    },
+    /// The workload has neither pods nor a pod template with containers.
+    #[error("find a pod or pod template for {kind} '{name}'")]
+    NoPods {
+        /// Kind.
+        kind: &'static str,
+        /// Name.
+        name: String,
+    },
+}

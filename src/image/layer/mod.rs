@@ -1,0 +1,15 @@
+//! Layer blobs: decoding (gzip, zstd, plain by magic bytes), the streaming tar walk, entries
+//! and whiteouts, and the diff_id computed on the way.
+
+mod decode;
+mod entry;
+mod error;
+mod walk;
+
+pub use decode::Compression;
+pub use entry::{
+    EntryKind, EntryPath, Keep, LayerEntry, LayerListing, LayerNote, LayerStats, ListOptions,
+    MAX_NOTABLE, MAX_OWNERS, escape_bytes,
+};
+pub use error::LayerError;
+pub use walk::list_layer;

@@ -4,6 +4,8 @@
 //! the caller (layer streams) are the only input besides byte slices.
 
 pub mod descriptor;
+pub mod diff;
 pub mod layer;
 pub mod listing;
 pub mod noise;
+pub mod secrets;

@@ -6,6 +6,9 @@ use crate::app::exit::ExitStatus;
 /// Any failure that ends a run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The cluster could not be reached or said no.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     /// Writing the product failed.
     #[error(transparent)]
     Stdout(#[from] crate::app::printer::StdoutError),
@@ -28,7 +31,9 @@ impl Error {
     /// decide.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Stdout(_) | Self::WriteFile { .. } | Self::Runtime(_) => ExitStatus::Failure,
+            Self::Cluster(_) | Self::Stdout(_) | Self::WriteFile { .. } | Self::Runtime(_) => {
+                ExitStatus::Failure
+            }
         }
     }
 }

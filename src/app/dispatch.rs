@@ -43,6 +43,7 @@ where
 fn output_settings(request: &Request) -> OutputSettings {
     match request {
         Request::Recover(r) => r.output,
+        Request::Images(r) => r.output,
         Request::CompletionScript { .. }
         | Request::CompletionShim { .. }
         | Request::Complete { .. } => OutputSettings {
@@ -58,12 +59,14 @@ fn execute(request: Request, printer: &Printer) -> Result<ExitStatus, Error> {
         Request::CompletionScript { shell } => super::completion::print_script(shell, printer),
         Request::CompletionShim { dir } => super::completion::install_shim(&dir, printer),
         Request::Complete { words } => super::completion::answer(&words, printer),
-        Request::Recover(r) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(Error::Runtime)?;
-            runtime.block_on(super::recover::run(*r, printer))
-        }
+        Request::Recover(r) => runtime()?.block_on(super::recover::run(*r, printer)),
+        Request::Images(r) => runtime()?.block_on(super::images::run(r, printer)),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
 }

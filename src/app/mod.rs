@@ -4,7 +4,23 @@
 mod completion;
 pub mod dispatch;
 pub mod exit;
+mod images;
 pub mod printer;
 pub mod progress;
 mod recover;
+mod table;
 pub mod version;
+
+use crate::cli::request::ClusterSettings;
+use crate::cluster::ConnectOptions;
+
+/// kubectl's flags as the cluster layer takes them.
+fn connect_options(c: &ClusterSettings) -> ConnectOptions {
+    ConnectOptions {
+        kubeconfig: c.kubeconfig.clone(),
+        context: c.context.clone(),
+        cluster: c.cluster.clone(),
+        user: c.user.clone(),
+        namespace: c.namespace.clone(),
+    }
+}

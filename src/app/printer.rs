@@ -79,12 +79,22 @@ impl Printer {
         self.stderr_line(format_args!("{text}"));
     }
 
-    /// Help, version or usage text from clap.
-    pub fn clap_text(&self, text: &str, to_stdout: bool) {
-        if to_stdout {
-            let _ = self.product(text);
+    /// Help, version or usage text from clap, styled only on a terminal.
+    pub fn clap_text(&self, text: &clap::builder::StyledStr, to_stdout: bool) {
+        let styled = if to_stdout {
+            io::stdout().is_terminal()
         } else {
-            self.stderr_line(format_args!("{}", text.trim_end()));
+            io::stderr().is_terminal()
+        };
+        let rendered = if styled {
+            text.ansi().to_string()
+        } else {
+            text.to_string()
+        };
+        if to_stdout {
+            let _ = self.product(&rendered);
+        } else {
+            self.stderr_line(format_args!("{}", rendered.trim_end()));
         }
     }
 

@@ -147,6 +147,8 @@ pub enum FilesMode {
 /// Subcommands besides the default recovery.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the images the pods of a namespace run: pod, container, image, digest, platform.
+    Images(ImagesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell), or install the
     /// `kubectl_complete-dfimage` helper kubectl runs for plugin completion (kubectl-shim).
     Completion(CompletionArgs),
@@ -157,6 +159,29 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         words: Vec<String>,
     },
+}
+
+/// `images` arguments.
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// List pods in every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Only pods matching this label selector (`app=sql,tier!=web`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
+}
+
+/// Output formats of listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns.
+    Table,
+    /// A JSON array.
+    Json,
 }
 
 /// `completion` arguments.

@@ -9,6 +9,8 @@ use super::target::Target;
 pub enum Request {
     /// Recover one or more Dockerfiles.
     Recover(Box<RecoverRequest>),
+    /// List pods' images.
+    Images(ImagesRequest),
     /// Print a shell completion script.
     CompletionScript {
         /// Shell name as clap_complete knows it.
@@ -106,6 +108,21 @@ pub struct RecoverRequest {
     pub secrets: bool,
     /// Registry access.
     pub registry: RegistrySettings,
+    /// Cluster access.
+    pub cluster: ClusterSettings,
+    /// Terminal settings.
+    pub output: OutputSettings,
+}
+
+/// `images`: what the pods of a namespace run.
+#[derive(Debug)]
+pub struct ImagesRequest {
+    /// `-A`.
+    pub all_namespaces: bool,
+    /// `-l`.
+    pub selector: Option<String>,
+    /// JSON instead of a table.
+    pub json: bool,
     /// Cluster access.
     pub cluster: ClusterSettings,
     /// Terminal settings.

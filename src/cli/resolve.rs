@@ -5,9 +5,10 @@ use std::path::Path;
 
 use clap::FromArgMatches;
 
-use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat};
+use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat, TableFormat};
 use super::request::{
-    ClusterSettings, Format, Listing, OutputSettings, RecoverRequest, RegistrySettings, Request,
+    ClusterSettings, Format, ImagesRequest, Listing, OutputSettings, RecoverRequest,
+    RegistrySettings, Request,
 };
 use super::target;
 
@@ -18,8 +19,8 @@ pub enum ParseOutcome {
     Run(Request),
     /// Print `text` and exit with `code`: help, version, or a usage error (clap's rendering).
     Exit {
-        /// What to print.
-        text: String,
+        /// What to print: clap's styled text (plain or ANSI, decided by the printer).
+        text: clap::builder::StyledStr,
         /// Whether it goes to stdout (help, version) rather than stderr (errors).
         to_stdout: bool,
         /// The exit code (0 for help/version, 2 for usage errors).
@@ -49,7 +50,7 @@ where
 
 fn clap_exit(err: &clap::Error) -> ParseOutcome {
     ParseOutcome::Exit {
-        text: err.render().ansi().to_string(),
+        text: err.render(),
         to_stdout: !err.use_stderr(),
         code: u8::try_from(err.exit_code()).unwrap_or(2),
     }
@@ -100,6 +101,13 @@ fn resolve(cli: Cli) -> Request {
             Request::CompletionScript { shell }
         }
         Some(Command::Complete { words }) => Request::Complete { words },
+        Some(Command::Images(i)) => Request::Images(ImagesRequest {
+            all_namespaces: i.all_namespaces,
+            selector: i.selector,
+            json: i.output == TableFormat::Json,
+            cluster,
+            output,
+        }),
         None => {
             let r = cli.recover;
             let source = r.source.unwrap_or_default();
@@ -225,7 +233,7 @@ mod tests {
             } => {
                 assert_eq!(code, 0);
                 assert!(to_stdout);
-                assert!(text.contains("SOURCE forms"), "{text}");
+                assert!(text.to_string().contains("SOURCE forms"), "{text}");
             }
             ParseOutcome::Run(r) => panic!("parsed {r:?}"),
         }

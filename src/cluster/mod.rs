@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod image_id;
+pub mod inventory;
 pub mod pod;
 pub mod secrets;
 pub mod status;

@@ -1,0 +1,70 @@
+//! The one error type of the `transfer` folder.
+//!
+//! Owns every fatal condition of the cp core: bad file specs, bad plans, damaged or truncated
+//! tar streams and local failures that stop a copy. Per-path problems are not errors: they
+//! become `report::Skipped` records and the copy goes on. Messages read after "failed to".
+
+use std::io;
+use std::path::PathBuf;
+
+/// A fatal problem of the cp core.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// A `SRC`/`DEST` argument could not be read as a local path or `[ns/]pod:path`.
+    #[error("parse file spec `{spec}`: {problem}")]
+    InvalidSpec {
+        /// The argument as given (lossily decoded for display).
+        spec: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The two specs do not form a copy (both local, both remote).
+    #[error("plan the copy: {problem}")]
+    InvalidPlan {
+        /// What is wrong with the combination.
+        problem: &'static str,
+    },
+    /// The tar stream ended before its end-of-archive marker or inside an entry.
+    #[error(
+        "read the archive: the stream ended early at byte {offset} without an end-of-archive marker"
+    )]
+    Truncated {
+        /// Bytes of the stream received before it ended.
+        offset: u64,
+    },
+    /// The tar stream is malformed (bad header, checksum, ambiguous extensions, read error).
+    #[error("read the archive near byte {offset}")]
+    Archive {
+        /// Bytes of the stream received when the problem was found.
+        offset: u64,
+        /// The parser's or the reader's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Extension headers (long names, PAX records) before one entry exceeded the cap.
+    #[error("read the archive near byte {offset}: extension headers exceed {cap} bytes")]
+    MetadataTooLarge {
+        /// Bytes of the stream received when the cap was hit.
+        offset: u64,
+        /// The cap in bytes.
+        cap: u64,
+    },
+    /// A local failure that stops the whole copy (destination missing, disk full, read-only).
+    #[error("write `{}`", path.display())]
+    Destination {
+        /// The local path being written.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading the local tree or writing the outgoing tar stream failed (upload).
+    #[error("write the archive for `{}`", path.display())]
+    Pack {
+        /// The local path being archived.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+}

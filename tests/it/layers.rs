@@ -11,7 +11,7 @@ use kubectl_dfimage::image::diff::{compare_layers, render_dockerfile_diff, rende
 use kubectl_dfimage::image::layer::{
     Compression, EntryKind, Keep, LayerError, LayerListing, LayerNote, ListOptions, list_layer,
 };
-use kubectl_dfimage::image::listing::{RenderOptions, render_listing};
+use kubectl_dfimage::image::listing::{ListingStyle, render_listing};
 use kubectl_dfimage::image::secrets::{Location, Rule, SecretFinding};
 use sha2::Digest;
 
@@ -105,7 +105,7 @@ fn list(data: &[u8], media_type: &str, options: ListOptions) -> LayerListing {
     list_layer(data, media_type, &options).expect("list layer")
 }
 
-fn text(listing: &LayerListing, options: RenderOptions) -> String {
+fn text(listing: &LayerListing, options: ListingStyle) -> String {
     render_listing(listing, &options).join("\n")
 }
 
@@ -171,7 +171,7 @@ fn plain_tar_lists_every_kind_with_paths_targets_and_attributes() {
         (4, 1, 2)
     );
     assert!(listing.entries.iter().all(|e| e.mtime == MTIME));
-    insta::assert_snapshot!("app_layer", text(&listing, RenderOptions::default()));
+    insta::assert_snapshot!("app_layer", text(&listing, ListingStyle::default()));
 }
 
 #[test]
@@ -229,7 +229,7 @@ fn a_plain_tar_labelled_gzip_is_read_as_tar_and_the_lie_is_noted() {
         unlabelled.notes.is_empty(),
         "an empty media type (docker-archive) claims nothing"
     );
-    let lines = render_listing(&listing, &RenderOptions::default());
+    let lines = render_listing(&listing, &ListingStyle::default());
     assert_eq!(
         lines.last().map(String::as_str),
         Some(
@@ -267,7 +267,7 @@ fn whiteouts_become_deletions_and_opaque_markers_opaque_dirs() {
         ]
     );
     assert_eq!(listing.stats.deletions, 3);
-    insta::assert_snapshot!("whiteouts", text(&listing, RenderOptions::default()));
+    insta::assert_snapshot!("whiteouts", text(&listing, ListingStyle::default()));
 }
 
 /// test-components.md §11.2: `COPY --chown` makes the files and the parents it creates
@@ -286,12 +286,12 @@ fn a_non_root_owner_is_noted_as_an_unrecorded_chown() {
         .file_as(b"usr/local/bin/root-owned", b"", 0o644, (0, 0))
         .finish();
     let listing = list(&tar, TAR, ListOptions::for_text(50, true));
-    let copy = RenderOptions {
+    let copy = ListingStyle {
         copy_without_chown: true,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("chown", text(&listing, copy));
-    let plain = text(&listing, RenderOptions::default());
+    let plain = text(&listing, ListingStyle::default());
     assert!(
         plain.ends_with("note: 3 of 4 entries are owned by 65534:65534, not root"),
         "{plain}"
@@ -314,9 +314,9 @@ fn listing_stops_at_max_files_and_counts_the_rest_but_still_names_setuid_files()
     assert_eq!(listing.entries.len(), 5, "only what is rendered is kept");
     assert_eq!(listing.stats.entries, 122);
     assert_eq!(listing.stats.file_bytes, 120 * 100 + 10);
-    let options = RenderOptions {
+    let options = ListingStyle {
         max_files: 5,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("max_files", text(&listing, options));
 }
@@ -336,11 +336,11 @@ fn noise_is_hidden_by_default_counted_per_class_and_shown_without_the_filter() {
     let filtered = list(&tar, TAR, ListOptions::for_text(50, true));
     assert_eq!(filtered.entries.len(), 2);
     assert_eq!(filtered.stats.noise_entries, 6);
-    insta::assert_snapshot!("noise_filtered", text(&filtered, RenderOptions::default()));
+    insta::assert_snapshot!("noise_filtered", text(&filtered, ListingStyle::default()));
     let unfiltered = list(&tar, TAR, ListOptions::for_text(50, false));
-    let all = RenderOptions {
+    let all = ListingStyle {
         filter_noise: false,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     let lines = render_listing(&unfiltered, &all);
     assert_eq!(lines.len(), 8, "{lines:#?}");
@@ -363,7 +363,7 @@ fn names_with_invalid_utf8_controls_and_long_paths_are_escaped_and_complete() {
     let listing = list(&tar, TAR, ListOptions::all());
     assert_eq!(listing.entries[0].path.as_bytes(), b"bad-\xff\xfe-name");
     assert_eq!(listing.entries[2].path.escaped(), long);
-    let lines = render_listing(&listing, &RenderOptions::default());
+    let lines = render_listing(&listing, &ListingStyle::default());
     assert_eq!(
         lines,
         vec![
@@ -389,9 +389,9 @@ fn devices_and_fifos_are_listed_and_named_in_notes() {
         EntryKind::CharDevice { major: 1, minor: 3 }
     );
     assert_eq!(listing.stats.special, 3);
-    let options = RenderOptions {
+    let options = ListingStyle {
         max_files: 1,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("devices", text(&listing, options));
 }
@@ -447,7 +447,7 @@ fn an_empty_archive_lists_as_an_empty_layer() {
     assert_eq!(listing.stats.entries, 0);
     assert_eq!(listing.diff_id, sha256(&tar));
     assert_eq!(
-        render_listing(&listing, &RenderOptions::default()),
+        render_listing(&listing, &ListingStyle::default()),
         vec!["  (empty layer)"]
     );
 }

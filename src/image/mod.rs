@@ -7,6 +7,7 @@ pub mod base;
 pub mod builder;
 pub mod config;
 pub mod descriptor;
+pub mod diff;
 pub mod error;
 mod finals;
 pub mod flag;
@@ -18,10 +19,13 @@ pub mod layer;
 pub mod listing;
 pub mod noise;
 pub mod pairing;
+pub mod platform;
 mod record;
 pub mod recover;
+pub mod reference;
 pub mod render;
 mod runtext;
+pub mod secrets;
 pub mod warning;
 
 #[cfg(test)]

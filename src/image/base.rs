@@ -1,0 +1,411 @@
+//! The FROM line (base-image-detection.md §1–§3): a name/digest with a confidence word and
+//! evidence, and the boundary (last history entry of the base) so its steps can be shown as
+//! comments. Local sources only, strongest first: manifest annotations, BuildKit buildinfo,
+//! buildah's `FROM <ref>` comment, a base-name label; then history heuristics for the
+//! boundary. Never invents a name.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use super::builder::Builder;
+use super::config::{HistoryEntry, ImageConfig};
+use super::instruction::Instruction;
+
+const ANNOTATION_NAME: &str = "org.opencontainers.image.base.name";
+const ANNOTATION_DIGEST: &str = "org.opencontainers.image.base.digest";
+
+/// How sure we are of the base (base-image-detection.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    /// A builder or annotation names it.
+    Declared,
+    /// No base layers: `FROM scratch`.
+    Matched,
+    /// Several candidates.
+    Ambiguous,
+    /// Only the boundary is guessed from history.
+    Guessed,
+    /// Nothing is known.
+    Unknown,
+}
+
+impl Confidence {
+    /// The word printed in comments.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Declared => "declared",
+            Self::Matched => "matched",
+            Self::Ambiguous => "ambiguous",
+            Self::Guessed => "guessed",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One piece of evidence: where it came from and what it said.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Evidence {
+    /// Short source name (`annotation`, `buildinfo`, `buildah-comment`, `label`, `history`).
+    pub source: &'static str,
+    /// What it said.
+    pub detail: String,
+}
+
+/// The detected base image.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaseImage {
+    /// The base reference, when a source names one (`scratch` for none).
+    pub name: Option<String>,
+    /// The base digest, when a source gives one.
+    pub digest: Option<String>,
+    /// Index of the last history entry that belongs to the base.
+    pub boundary: Option<usize>,
+    /// How sure we are of the name.
+    pub confidence: Confidence,
+    /// The `# dfimage: from-<code>` code: `annotation`, `buildinfo`, `buildah-comment`,
+    /// `label`, `scratch`, `unknown`.
+    pub code: &'static str,
+    /// How the boundary was found, when it was.
+    pub boundary_reason: Option<&'static str>,
+    /// Everything that was considered.
+    pub evidence: Vec<Evidence>,
+}
+
+impl BaseImage {
+    /// The FROM argument: `name[@digest]`, `scratch`, or `<unknown>[@digest]`.
+    pub fn from_argument(&self) -> String {
+        let name = self.name.clone().unwrap_or_else(|| "<unknown>".to_owned());
+        match &self.digest {
+            Some(d) if !name.contains('@') && name != "scratch" => format!("{name}@{d}"),
+            _ => name,
+        }
+    }
+}
+
+/// What base detection reads of each history entry.
+pub(crate) struct EntryView<'a> {
+    pub entry: &'a HistoryEntry,
+    pub builder: Builder,
+    pub instruction: Option<&'a Instruction>,
+    pub owns_layer_copy: bool,
+}
+
+fn family(b: Builder) -> Builder {
+    match b {
+        // Entries a single build can mix: not a sign of a new build.
+        Builder::Unknown | Builder::LlbExporter => Builder::Buildkit,
+        other => other,
+    }
+}
+
+fn is_mutator(b: Builder) -> bool {
+    matches!(
+        b,
+        Builder::DockerCommit | Builder::DockerSquash | Builder::Regclient | Builder::CraneFlatten
+    )
+}
+
+fn is_hex_id(s: &str) -> bool {
+    let s = s.strip_prefix("sha256:").unwrap_or(s);
+    s.len() >= 12 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Detects the base of `config` from `entries` (one per history entry) and the manifest
+/// `annotations`.
+pub(crate) fn detect(
+    config: &ImageConfig,
+    entries: &[EntryView<'_>],
+    annotations: &BTreeMap<String, String>,
+) -> BaseImage {
+    let mut evidence = Vec::new();
+    let mut named: Option<(Option<String>, Option<String>, &'static str, Confidence)> = None;
+
+    let (a_name, a_digest) = (
+        annotations.get(ANNOTATION_NAME),
+        annotations.get(ANNOTATION_DIGEST),
+    );
+    if a_name.is_some() || a_digest.is_some() {
+        for (k, v) in [(ANNOTATION_NAME, a_name), (ANNOTATION_DIGEST, a_digest)] {
+            if let Some(v) = v {
+                evidence.push(Evidence {
+                    source: "annotation",
+                    detail: format!("{k}={v}"),
+                });
+            }
+        }
+        named = Some((
+            a_name.cloned(),
+            a_digest.cloned(),
+            "annotation",
+            Confidence::Declared,
+        ));
+    }
+
+    let buildinfo = config
+        .buildinfo
+        .as_deref()
+        .map(buildinfo_images)
+        .unwrap_or_default();
+    for (r, pin) in &buildinfo {
+        evidence.push(Evidence {
+            source: "buildinfo",
+            detail: format!("docker-image {r} {}", pin.as_deref().unwrap_or("")),
+        });
+    }
+    if named.is_none() {
+        match buildinfo.as_slice() {
+            [(r, pin)] => {
+                named = Some((
+                    Some(r.clone()),
+                    pin.clone(),
+                    "buildinfo",
+                    Confidence::Declared,
+                ))
+            }
+            [_, _, ..] => named = Some((None, None, "buildinfo", Confidence::Ambiguous)),
+            [] => {}
+        }
+    }
+
+    let buildah_from = entries.iter().enumerate().find_map(|(i, e)| {
+        let c = e.entry.comment.as_deref()?.strip_prefix("FROM ")?.trim();
+        (!c.is_empty() && !is_hex_id(c)).then(|| (i, c.to_owned()))
+    });
+    if let Some((i, r)) = &buildah_from {
+        evidence.push(Evidence {
+            source: "buildah-comment",
+            detail: format!("entry {}: FROM {r}", i + 1),
+        });
+        if named.is_none() {
+            let (name, digest) = match r.split_once('@') {
+                Some((n, d)) if d.starts_with("sha256:") && !n.is_empty() => {
+                    (r.clone(), Some(d.to_owned()))
+                }
+                _ => (r.clone(), None),
+            };
+            named = Some((Some(name), digest, "buildah-comment", Confidence::Declared));
+        }
+    }
+
+    let labels = &config.runtime.labels;
+    if let Some(v) = labels.get(ANNOTATION_NAME) {
+        evidence.push(Evidence {
+            source: "label",
+            detail: format!("{ANNOTATION_NAME}={v}"),
+        });
+        if named.is_none() {
+            named = Some((
+                Some(v.clone()),
+                labels.get(ANNOTATION_DIGEST).cloned(),
+                "label",
+                Confidence::Declared,
+            ));
+        }
+    }
+    for key in [
+        "org.opencontainers.image.ref.name",
+        "org.opencontainers.image.version",
+    ] {
+        if let Some(v) = labels.get(key) {
+            evidence.push(Evidence {
+                source: "label",
+                detail: format!("hint {key}={v}"),
+            });
+        }
+    }
+    if let Some(v) = &config.os_version {
+        evidence.push(Evidence {
+            source: "config",
+            detail: format!("os.version {v}"),
+        });
+    }
+
+    let (boundary, reason) = boundary(entries, buildah_from.as_ref().map(|(i, _)| *i));
+    if let Some(b) = boundary {
+        evidence.push(Evidence {
+            source: "history",
+            detail: format!("base ends after entry {} ({})", b + 1, reason.unwrap_or("")),
+        });
+    }
+
+    if let Some((name, digest, code, confidence)) = named {
+        let code = if name.as_deref() == Some("scratch") {
+            "scratch"
+        } else {
+            code
+        };
+        return BaseImage {
+            name,
+            digest,
+            boundary,
+            confidence,
+            code,
+            boundary_reason: reason,
+            evidence,
+        };
+    }
+    if boundary.is_none() && starts_from_scratch(entries) {
+        return BaseImage {
+            name: Some("scratch".to_owned()),
+            digest: None,
+            boundary: None,
+            confidence: Confidence::Matched,
+            code: "scratch",
+            boundary_reason: None,
+            evidence,
+        };
+    }
+    let confidence = if boundary.is_some() {
+        Confidence::Guessed
+    } else {
+        Confidence::Unknown
+    };
+    BaseImage {
+        name: None,
+        digest: None,
+        boundary,
+        confidence,
+        code: "unknown",
+        boundary_reason: reason,
+        evidence,
+    }
+}
+
+/// The first entry that owns a layer is this build's own COPY/ADD (or an equivalent layer
+/// copy of apko/nix/import): nothing came from a base.
+fn starts_from_scratch(entries: &[EntryView<'_>]) -> bool {
+    entries
+        .iter()
+        .find(|e| !e.entry.empty_layer)
+        .is_some_and(|e| {
+            matches!(
+                e.instruction,
+                Some(Instruction::Copy(_) | Instruction::Add(_))
+            ) || (e.owns_layer_copy
+                && matches!(
+                    e.builder,
+                    Builder::Apko | Builder::Nix | Builder::DockerImport
+                ))
+        })
+}
+
+/// Where the base ends, strongest signal first (base-image-detection.md §2.2, §2.6).
+fn boundary(
+    entries: &[EntryView<'_>],
+    buildah_from: Option<usize>,
+) -> (Option<usize>, Option<&'static str>) {
+    let n = entries.len();
+    // buildah >= 1.38 puts `FROM <ref>` on the first entry the build added.
+    if let Some(i) = buildah_from.filter(|i| *i > 0 && *i + 1 < n) {
+        return (Some(i - 1), Some("buildah FROM comment"));
+    }
+    // The last change of builder: a new build on top of an image another tool made.
+    // Post-build mutators (commit, squash, regctl, crane) are not a new build.
+    let builds: Vec<usize> = (0..n)
+        .filter(|&i| !is_mutator(entries[i].builder))
+        .collect();
+    if let Some(w) = builds
+        .windows(2)
+        .rev()
+        .find(|w| family(entries[w[0]].builder) != family(entries[w[1]].builder))
+    {
+        return (Some(w[1] - 1), Some("the builder changes after it"));
+    }
+    let Some(last_layer) = entries.iter().rposition(|e| !e.entry.empty_layer) else {
+        return (None, None);
+    };
+    // trivy's rule, dialect-agnostic: the base's trailing CMD before the last layer.
+    if let Some(i) = (0..last_layer)
+        .rev()
+        .find(|&i| matches!(entries[i].instruction, Some(Instruction::Cmd(_))))
+    {
+        return (Some(i), Some("the base image's CMD"));
+    }
+    // Official-image rootfs shape: empty entries, then `ADD file:<hex> in /`, with more after.
+    if let Some(first) = entries.iter().position(|e| !e.entry.empty_layer) {
+        let rootfs = matches!(entries[first].instruction, Some(Instruction::Add(a)) if a.sources_are_hash() && a.dest == "/");
+        if rootfs && first < last_layer {
+            return (Some(first), Some("a root filesystem ADD"));
+        }
+    }
+    // A jump of over an hour in `created` (not proof; never used when times are equal).
+    let times: Vec<Option<i64>> = entries
+        .iter()
+        .map(|e| e.entry.created.as_deref().and_then(parse_rfc3339))
+        .collect();
+    let gap = (0..n.saturating_sub(1))
+        .filter_map(|i| Some((i, times[i + 1]? - times[i]?)))
+        .filter(|(_, d)| *d > 3600)
+        .max_by_key(|(_, d)| *d);
+    if let Some((i, _)) = gap {
+        return (Some(i), Some("a jump in creation time"));
+    }
+    (None, None)
+}
+
+/// `docker-image` sources of a `moby.buildkit.buildinfo.v1` blob, minus the frontend image.
+fn buildinfo_images(b64: &str) -> Vec<(String, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Info {
+        #[serde(default)]
+        sources: Vec<Source>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Source {
+        #[serde(default, rename = "type")]
+        kind: String,
+        #[serde(default, rename = "ref")]
+        reference: String,
+        #[serde(default)]
+        pin: Option<String>,
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+        return Vec::new();
+    };
+    let Ok(info) = serde_json::from_slice::<Info>(&bytes) else {
+        return Vec::new();
+    };
+    info.sources
+        .into_iter()
+        .filter(|s| s.kind == "docker-image" && !s.reference.contains("docker/dockerfile"))
+        .map(|s| (s.reference, s.pin))
+        .collect()
+}
+
+/// Seconds since the epoch for an RFC 3339 time (`2021-01-01T00:00:00Z`, `…+01:00`).
+pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    let tail = s.get(19..)?;
+    let tz = tail.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset = match tz {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = if tz.starts_with('-') { -1 } else { 1 };
+            let oh: i64 = tz.get(1..3)?.parse().ok()?;
+            let om: i64 = tz.get(4..6)?.parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+#[cfg(test)]
+mod tests;

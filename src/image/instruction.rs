@@ -1,0 +1,387 @@
+//! The Dockerfile instructions we can recover, and their canonical text.
+//!
+//! `Display` is the one place that spells an instruction: exec forms as JSON arrays, ENV/LABEL
+//! values re-quoted when needed, shell text laid out by `runtext` without changing a byte.
+//! Does not know where a value came from; `history` and `recover` decide that.
+
+use std::fmt;
+
+use super::gofmt::format_duration;
+use super::runtext::{self, Layout};
+
+/// The argument of RUN, CMD, ENTRYPOINT: exec form (argv) or shell form (one text).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommandForm {
+    /// `["a", "b"]`.
+    Exec(Vec<String>),
+    /// `a b`, run by the current SHELL.
+    Shell(String),
+}
+
+/// COPY/ADD arguments as recorded: flags, sources (names or content hashes), destination.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CopyArgs {
+    /// `--chown=…`, `--chmod=…`, `--link`, as recorded.
+    pub flags: Vec<String>,
+    /// Source names, or one `file:<hex>`/`dir:<hex>`/`multi:<hex>` hash (classic, buildah).
+    pub sources: Vec<String>,
+    /// Destination path.
+    pub dest: String,
+}
+
+impl CopyArgs {
+    /// Whether the sources are a content hash rather than names (created-by-formats.md L4).
+    pub fn sources_are_hash(&self) -> bool {
+        self.sources.iter().any(|s| is_source_hash(s))
+    }
+}
+
+/// `file:<hex>`, `dir:<hex>`, `multi:<hex>`, `tarsum.v1+sha256:<hex>`: any `<word>:<hex>`.
+pub(crate) fn is_source_hash(s: &str) -> bool {
+    s.rsplit_once(':').is_some_and(|(word, hex)| {
+        !word.is_empty()
+            && !word.contains('/')
+            && hex.len() >= 32
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// A HEALTHCHECK: the test plus options (durations in Go spelling, `None` = default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Health {
+    /// `["CMD", …]`, `["CMD-SHELL", text]` or `["NONE"]`.
+    pub test: Vec<String>,
+    /// `--interval`.
+    pub interval: Option<String>,
+    /// `--timeout`.
+    pub timeout: Option<String>,
+    /// `--start-period`.
+    pub start_period: Option<String>,
+    /// `--start-interval`.
+    pub start_interval: Option<String>,
+    /// `--retries`.
+    pub retries: Option<i64>,
+}
+
+impl Health {
+    /// Builds the options from Docker's nanosecond config values (0 = default).
+    pub fn from_config(h: &super::config::HealthConfig) -> Self {
+        let d = |v: Option<i64>| v.filter(|n| *n != 0).map(format_duration);
+        Self {
+            test: h.test.clone().unwrap_or_default(),
+            interval: d(h.interval),
+            timeout: d(h.timeout),
+            start_period: d(h.start_period),
+            start_interval: d(h.start_interval),
+            retries: h.retries.filter(|r| *r != 0),
+        }
+    }
+}
+
+/// One Dockerfile instruction (FROM is rendered by `render` from the base detection).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "keyword", content = "args", rename_all = "UPPERCASE")]
+pub enum Instruction {
+    /// `RUN`.
+    Run(CommandForm),
+    /// `COPY`.
+    Copy(CopyArgs),
+    /// `ADD`.
+    Add(CopyArgs),
+    /// `ENV k=v …`.
+    Env(Vec<(String, String)>),
+    /// `LABEL k=v …`.
+    Label(Vec<(String, String)>),
+    /// `ARG name[=value] …`.
+    Arg(Vec<(String, Option<String>)>),
+    /// `EXPOSE port[/proto] …`.
+    Expose(Vec<String>),
+    /// `VOLUME ["/a", …]`.
+    Volume(Vec<String>),
+    /// `USER`.
+    User(String),
+    /// `WORKDIR`.
+    Workdir(String),
+    /// `STOPSIGNAL`.
+    Stopsignal(String),
+    /// `MAINTAINER` (deprecated, but what the history says).
+    Maintainer(String),
+    /// `CMD`.
+    Cmd(CommandForm),
+    /// `ENTRYPOINT`.
+    Entrypoint(CommandForm),
+    /// `SHELL ["…"]`.
+    Shell(Vec<String>),
+    /// `HEALTHCHECK`.
+    Healthcheck(Health),
+    /// `ONBUILD <instruction text>`.
+    Onbuild(String),
+    /// An instruction kept as the builder wrote it (buildah metadata): keyword + text.
+    Verbatim {
+        /// Upper-case keyword.
+        keyword: String,
+        /// Everything after the keyword, untouched.
+        text: String,
+    },
+}
+
+impl Instruction {
+    /// The upper-case keyword.
+    pub fn keyword(&self) -> &str {
+        match self {
+            Self::Run(_) => "RUN",
+            Self::Copy(_) => "COPY",
+            Self::Add(_) => "ADD",
+            Self::Env(_) => "ENV",
+            Self::Label(_) => "LABEL",
+            Self::Arg(_) => "ARG",
+            Self::Expose(_) => "EXPOSE",
+            Self::Volume(_) => "VOLUME",
+            Self::User(_) => "USER",
+            Self::Workdir(_) => "WORKDIR",
+            Self::Stopsignal(_) => "STOPSIGNAL",
+            Self::Maintainer(_) => "MAINTAINER",
+            Self::Cmd(_) => "CMD",
+            Self::Entrypoint(_) => "ENTRYPOINT",
+            Self::Shell(_) => "SHELL",
+            Self::Healthcheck(_) => "HEALTHCHECK",
+            Self::Onbuild(_) => "ONBUILD",
+            Self::Verbatim { keyword, .. } => keyword,
+        }
+    }
+}
+
+/// Quotes an ENV/LABEL/ARG word when the Dockerfile would otherwise split or expand it.
+pub(crate) fn quote_word(v: &str) -> String {
+    let plain = !v.is_empty()
+        && !v
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | '$' | '`'));
+    if plain {
+        return v.to_owned();
+    }
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        if matches!(c, '"' | '\\' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn json_array(items: &[String]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}")))
+        .collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn write_shell(f: &mut fmt::Formatter<'_>, prefix: &str, text: &str) -> fmt::Result {
+    match runtext::layout(text) {
+        Layout::Lines(lines) => {
+            write!(f, "{prefix}{}", lines[0])?;
+            for l in &lines[1..] {
+                write!(f, "\n{l}")?;
+            }
+            Ok(())
+        }
+        Layout::Heredoc { terminator, body } => {
+            write!(f, "{prefix}<<{terminator}")?;
+            for l in &body {
+                write!(f, "\n{l}")?;
+            }
+            write!(f, "\n{terminator}")
+        }
+    }
+}
+
+fn write_form(f: &mut fmt::Formatter<'_>, keyword: &str, form: &CommandForm) -> fmt::Result {
+    match form {
+        CommandForm::Exec(argv) => write!(f, "{keyword} {}", json_array(argv)),
+        CommandForm::Shell(text) => write_shell(f, &format!("{keyword} "), text),
+    }
+}
+
+fn write_pairs(
+    f: &mut fmt::Formatter<'_>,
+    keyword: &str,
+    pairs: &[(String, String)],
+) -> fmt::Result {
+    let words: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", quote_word(k), quote_word(v)))
+        .collect();
+    let one_line = format!("{keyword} {}", words.join(" "));
+    if words.len() < 2 || one_line.len() <= 80 {
+        return f.write_str(&one_line);
+    }
+    write!(f, "{keyword} {}", words.join(" \\\n    "))
+}
+
+impl fmt::Display for Instruction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Run(form) => write_form(f, "RUN", form),
+            Self::Cmd(form) => write_form(f, "CMD", form),
+            Self::Entrypoint(form) => write_form(f, "ENTRYPOINT", form),
+            Self::Copy(c) | Self::Add(c) => {
+                write!(f, "{}", self.keyword())?;
+                for w in c.flags.iter().chain(&c.sources) {
+                    write!(f, " {w}")?;
+                }
+                write!(f, " {}", c.dest)
+            }
+            Self::Env(pairs) => write_pairs(f, "ENV", pairs),
+            Self::Label(pairs) => write_pairs(f, "LABEL", pairs),
+            Self::Arg(args) => {
+                f.write_str("ARG")?;
+                for (name, value) in args {
+                    match value {
+                        Some(v) => write!(f, " {name}={}", quote_word(v))?,
+                        None => write!(f, " {name}")?,
+                    }
+                }
+                Ok(())
+            }
+            Self::Expose(ports) => write!(f, "EXPOSE {}", ports.join(" ")),
+            Self::Volume(v) => write!(f, "VOLUME {}", json_array(v)),
+            Self::Shell(v) => write!(f, "SHELL {}", json_array(v)),
+            Self::User(s) => write!(f, "USER {s}"),
+            Self::Workdir(s) => write!(f, "WORKDIR {s}"),
+            Self::Stopsignal(s) => write!(f, "STOPSIGNAL {s}"),
+            Self::Maintainer(s) => write!(f, "MAINTAINER {s}"),
+            Self::Onbuild(s) => write!(f, "ONBUILD {s}"),
+            Self::Verbatim { keyword, text } => write!(f, "{keyword} {text}"),
+            Self::Healthcheck(h) => write_health(f, h),
+        }
+    }
+}
+
+fn write_health(f: &mut fmt::Formatter<'_>, h: &Health) -> fmt::Result {
+    let Some((kind, args)) = h.test.split_first() else {
+        return f.write_str("HEALTHCHECK NONE");
+    };
+    if kind == "NONE" {
+        return f.write_str("HEALTHCHECK NONE");
+    }
+    let mut prefix = String::from("HEALTHCHECK ");
+    let opts = [
+        ("interval", &h.interval),
+        ("timeout", &h.timeout),
+        ("start-period", &h.start_period),
+        ("start-interval", &h.start_interval),
+    ];
+    for (name, value) in opts {
+        if let Some(v) = value {
+            prefix.push_str(&format!("--{name}={v} "));
+        }
+    }
+    if let Some(r) = h.retries {
+        prefix.push_str(&format!("--retries={r} "));
+    }
+    match kind.as_str() {
+        "CMD-SHELL" => write_shell(f, &format!("{prefix}CMD "), &args.join(" ")),
+        _ => write!(f, "{prefix}CMD {}", json_array(args)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn exec_forms_render_as_json_arrays() {
+        let cmd = Instruction::Cmd(CommandForm::Exec(s(&["nginx", "-g", "daemon off;"])));
+        assert_eq!(cmd.to_string(), r#"CMD ["nginx", "-g", "daemon off;"]"#);
+        let win = Instruction::Cmd(CommandForm::Exec(s(&["cmd", "/C", "type C:\\hello.txt"])));
+        assert_eq!(
+            win.to_string(),
+            r#"CMD ["cmd", "/C", "type C:\\hello.txt"]"#
+        );
+        assert_eq!(
+            Instruction::Volume(s(&["/a b"])).to_string(),
+            r#"VOLUME ["/a b"]"#
+        );
+    }
+
+    #[test]
+    fn env_and_label_values_are_requoted_only_when_needed() {
+        let label = Instruction::Label(vec![(
+            "maintainer".into(),
+            "NGINX Docker Maintainers <docker-maint@nginx.com>".into(),
+        )]);
+        assert_eq!(
+            label.to_string(),
+            r#"LABEL maintainer="NGINX Docker Maintainers <docker-maint@nginx.com>""#
+        );
+        let env = Instruction::Env(vec![
+            ("A".into(), "1".into()),
+            ("B".into(), r#"say "hi" $HOME"#.into()),
+        ]);
+        assert_eq!(env.to_string(), r#"ENV A=1 B="say \"hi\" \$HOME""#);
+        let url = Instruction::Env(vec![("U".into(), "https://x/?a=1&b=2".into())]);
+        assert_eq!(url.to_string(), "ENV U=https://x/?a=1&b=2");
+        assert_eq!(
+            Instruction::Env(vec![("E".into(), String::new())]).to_string(),
+            r#"ENV E="""#
+        );
+    }
+
+    #[test]
+    fn healthcheck_renders_options_and_both_forms() {
+        let h = Health {
+            test: s(&["CMD-SHELL", "curl -f http://localhost/ || exit 1"]),
+            interval: Some("30s".into()),
+            retries: Some(3),
+            ..Health::default()
+        };
+        assert_eq!(
+            Instruction::Healthcheck(h).to_string(),
+            "HEALTHCHECK --interval=30s --retries=3 CMD curl -f http://localhost/ || exit 1"
+        );
+        let exec = Health {
+            test: s(&["CMD", "/bin/check", "-q"]),
+            ..Health::default()
+        };
+        assert_eq!(
+            Instruction::Healthcheck(exec).to_string(),
+            r#"HEALTHCHECK CMD ["/bin/check", "-q"]"#
+        );
+        let none = Health {
+            test: s(&["NONE"]),
+            ..Health::default()
+        };
+        assert_eq!(
+            Instruction::Healthcheck(none).to_string(),
+            "HEALTHCHECK NONE"
+        );
+    }
+
+    #[test]
+    fn copy_keeps_flags_sources_and_destination() {
+        let c = Instruction::Copy(CopyArgs {
+            flags: s(&["--chown=101:101"]),
+            sources: s(&["file:761e4b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a"]),
+            dest: "/usr/local/bin/".into(),
+        });
+        assert!(matches!(&c, Instruction::Copy(a) if a.sources_are_hash()));
+        assert!(c.to_string().starts_with("COPY --chown=101:101 file:761e"));
+        assert!(!is_source_hash("README.md"));
+        assert!(!is_source_hash("http://example.com/a:b"));
+    }
+
+    #[test]
+    fn multi_line_run_text_becomes_a_heredoc() {
+        let run = Instruction::Run(CommandForm::Shell("set -e\necho hi\n".into()));
+        assert_eq!(run.to_string(), "RUN <<EOF\nset -e\necho hi\nEOF");
+    }
+}

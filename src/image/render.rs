@@ -1,0 +1,208 @@
+//! Recovery → Dockerfile text. Every line is an instruction or a `#` comment, so stdout stays
+//! a Dockerfile: notes go on their own comment line directly above the instruction they
+//! qualify (a Dockerfile has no trailing comments), listings as comments below it.
+//!
+//! Pure text building; `app/printer.rs` writes it. JSON and the `-v` header live in
+//! `record.rs` and `header.rs`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::base::BaseImage;
+use super::recover::{Recovery, Step, UnpairedLayer};
+
+pub use super::header::{HeaderMeta, render_header};
+pub use super::record::render_json;
+
+/// Extra material for the Dockerfile.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions<'a> {
+    /// Comment lines (without `#`) to print under the step owning layer index N (0-based).
+    pub listings: &'a BTreeMap<usize, Vec<String>>,
+}
+
+fn comment(out: &mut String, prefix: &str, text: &str) {
+    for line in text.split('\n') {
+        let line = line.trim_end();
+        if line.is_empty() {
+            out.push_str(prefix.trim_end());
+        } else {
+            out.push_str(prefix);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+fn listing(out: &mut String, layer: Option<usize>, options: &RenderOptions<'_>) {
+    let Some(lines) = layer.and_then(|l| options.listings.get(&l)) else {
+        return;
+    };
+    for l in lines {
+        comment(out, "# ", l);
+    }
+}
+
+fn entries(n: usize) -> String {
+    format!("{n} history {}", if n == 1 { "entry" } else { "entries" })
+}
+
+fn from_note(base: &BaseImage) -> String {
+    let what = match base.code {
+        "annotation" => "named by the manifest's base-image annotations".to_owned(),
+        "buildinfo" if base.name.is_none() => {
+            "BuildKit buildinfo lists several images; see the evidence".to_owned()
+        }
+        "buildinfo" => "named by BuildKit's buildinfo in the config".to_owned(),
+        "buildah-comment" => "named by buildah's FROM comment in the history".to_owned(),
+        "label" => {
+            "named by a base-name label in the config (weaker than an annotation)".to_owned()
+        }
+        "scratch" if base.name.is_some() && base.confidence.word() == "declared" => {
+            "declared as scratch".to_owned()
+        }
+        "scratch" => "no base layers: the first layer is this build's own COPY/ADD".to_owned(),
+        _ => "the base image is not recorded in the image".to_owned(),
+    };
+    let boundary = match (base.boundary, base.boundary_reason) {
+        (Some(b), Some(r)) => format!(
+            "; its {} shown as comments below (boundary: {r})",
+            entries(b + 1)
+        ),
+        (None, _) if base.name.as_deref() == Some("scratch") => String::new(),
+        _ => "; where the base ends is unknown, so every history entry is shown".to_owned(),
+    };
+    format!(
+        "dfimage: from-{}: {} ({}){boundary}",
+        base.code,
+        what,
+        base.confidence.word()
+    )
+}
+
+fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>) {
+    for f in &s.flags {
+        comment(out, "# ", &f.to_string());
+    }
+    match &s.instruction {
+        Some(i) => {
+            out.push_str(&i.to_string());
+            out.push('\n');
+        }
+        None if s.flags.is_empty() => {
+            comment(
+                out,
+                "# ",
+                &format!(
+                    "dfimage: unknown-entry: {}",
+                    s.entry.created_by.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        None => {}
+    }
+    listing(out, s.layer, options);
+}
+
+fn base_step(out: &mut String, s: &Step) {
+    match &s.instruction {
+        Some(i) => comment(out, "#   ", &i.to_string()),
+        None => {
+            let what = s.flags.first().map_or_else(
+                || s.entry.created_by.clone().unwrap_or_default(),
+                ToString::to_string,
+            );
+            comment(out, "#   ", &format!("({what})"));
+        }
+    }
+}
+
+fn unpaired(out: &mut String, u: &UnpairedLayer, options: &RenderOptions<'_>) {
+    let digest = u
+        .descriptor
+        .as_ref()
+        .map(|d| d.digest.as_str())
+        .or(u.diff_id.as_deref())
+        .unwrap_or("");
+    comment(
+        out,
+        "# ",
+        format!("layer {} (no history entry) {digest}", u.index + 1).trim_end(),
+    );
+    listing(out, Some(u.index), options);
+}
+
+/// Renders the recovered Dockerfile.
+pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> String {
+    let mut out = String::new();
+    comment(
+        &mut out,
+        "# ",
+        &format!(
+            "Recovered by kubectl-dfimage from the image history; builders: {}",
+            recovery.builders
+        ),
+    );
+    let dockerfile_built = recovery
+        .builders
+        .counts
+        .iter()
+        .any(|(b, _)| b.is_dockerfile_builder());
+    if !dockerfile_built && !recovery.builders.counts.is_empty() {
+        comment(
+            &mut out,
+            "# ",
+            "dfimage: built-by: not built from a Dockerfile; this is an equivalent, not the source",
+        );
+    }
+    for w in &recovery.warnings {
+        comment(&mut out, "# ", &format!("dfimage: warning: {w}"));
+    }
+    out.push('\n');
+
+    let base = &recovery.base;
+    comment(&mut out, "# ", &from_note(base));
+    let _ = writeln!(out, "FROM {}", base.from_argument());
+    let base_steps: Vec<&Step> = recovery.steps.iter().filter(|s| s.in_base).collect();
+    if !base_steps.is_empty() {
+        comment(
+            &mut out,
+            "# ",
+            &format!("--- base image: {} ---", entries(base_steps.len())),
+        );
+        for s in &base_steps {
+            base_step(&mut out, s);
+        }
+        comment(&mut out, "# ", "--- end of base image ---");
+    }
+    let first_paired = recovery
+        .steps
+        .iter()
+        .filter(|s| !s.in_base)
+        .find_map(|s| s.layer);
+    let (early, late): (Vec<&UnpairedLayer>, Vec<&UnpairedLayer>) = recovery
+        .unpaired_layers
+        .iter()
+        .partition(|u| first_paired.is_some_and(|f| u.index < f));
+    for s in &base_steps {
+        listing(&mut out, s.layer, options);
+    }
+    out.push('\n');
+    for u in early {
+        unpaired(&mut out, u, options);
+    }
+    for s in recovery.steps.iter().filter(|s| !s.in_base) {
+        step(&mut out, s, options);
+    }
+    for u in late {
+        unpaired(&mut out, u, options);
+    }
+    for t in &recovery.trailing {
+        for f in &t.flags {
+            comment(&mut out, "# ", &f.to_string());
+        }
+        out.push_str(&t.instruction.to_string());
+        out.push('\n');
+    }
+    out
+}

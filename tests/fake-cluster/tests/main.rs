@@ -1,0 +1,8 @@
+//! Acceptance tests of the fake API server: the real kubectl (1.32 through the dispatcher)
+//! and kube-rs against the seed scenario, plus faults. They fail when the fake drifts from
+//! what real clients need.
+
+mod common;
+mod kubectl_cp;
+mod kubectl_exec;
+mod kubectl_get;

@@ -24,7 +24,7 @@ use crate::image::layer::{EntryKind, LayerEntry, LayerListing};
 
 /// How a listing is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RenderOptions {
+pub struct ListingStyle {
     /// At most this many entry lines (the `--max-files` flag).
     pub max_files: usize,
     /// Hide noise entries (on unless `--no-filter`). A listing walked with the filter on
@@ -35,7 +35,7 @@ pub struct RenderOptions {
     pub copy_without_chown: bool,
 }
 
-impl Default for RenderOptions {
+impl Default for ListingStyle {
     fn default() -> Self {
         Self {
             max_files: DEFAULT_MAX_FILES,
@@ -54,7 +54,7 @@ const MAX_NOTABLE_NOTES: usize = 10;
 const INDENT: &str = "  ";
 
 /// Renders the listing as comment lines (no `# ` prefix).
-pub fn render_listing(listing: &LayerListing, options: &RenderOptions) -> Vec<String> {
+pub fn render_listing(listing: &LayerListing, options: &ListingStyle) -> Vec<String> {
     let stats = &listing.stats;
     let filter = options.filter_noise || listing.noise_filtered;
     let dominant = stats

@@ -7,6 +7,7 @@ pub mod base;
 pub mod builder;
 pub mod config;
 pub mod descriptor;
+pub mod diff;
 pub mod error;
 mod finals;
 pub mod flag;
@@ -24,6 +25,7 @@ pub mod recover;
 pub mod reference;
 pub mod render;
 mod runtext;
+pub mod secrets;
 pub mod warning;
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use kubectl_dfimage::image::diff::{compare_layers, render_dockerfile_diff, render_layer_table};
 use kubectl_dfimage::image::layer::{
     Compression, EntryKind, Keep, LayerError, LayerListing, LayerNote, ListOptions, list_layer,
 };
-use kubectl_dfimage::image::listing::{RenderOptions, render_listing};
+use kubectl_dfimage::image::listing::{ListingStyle, render_listing};
+use kubectl_dfimage::image::secrets::{Location, Rule, SecretFinding};
 use sha2::Digest;
 
 const GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -103,7 +105,7 @@ fn list(data: &[u8], media_type: &str, options: ListOptions) -> LayerListing {
     list_layer(data, media_type, &options).expect("list layer")
 }
 
-fn text(listing: &LayerListing, options: RenderOptions) -> String {
+fn text(listing: &LayerListing, options: ListingStyle) -> String {
     render_listing(listing, &options).join("\n")
 }
 
@@ -169,7 +171,7 @@ fn plain_tar_lists_every_kind_with_paths_targets_and_attributes() {
         (4, 1, 2)
     );
     assert!(listing.entries.iter().all(|e| e.mtime == MTIME));
-    insta::assert_snapshot!("app_layer", text(&listing, RenderOptions::default()));
+    insta::assert_snapshot!("app_layer", text(&listing, ListingStyle::default()));
 }
 
 #[test]
@@ -227,7 +229,7 @@ fn a_plain_tar_labelled_gzip_is_read_as_tar_and_the_lie_is_noted() {
         unlabelled.notes.is_empty(),
         "an empty media type (docker-archive) claims nothing"
     );
-    let lines = render_listing(&listing, &RenderOptions::default());
+    let lines = render_listing(&listing, &ListingStyle::default());
     assert_eq!(
         lines.last().map(String::as_str),
         Some(
@@ -265,7 +267,7 @@ fn whiteouts_become_deletions_and_opaque_markers_opaque_dirs() {
         ]
     );
     assert_eq!(listing.stats.deletions, 3);
-    insta::assert_snapshot!("whiteouts", text(&listing, RenderOptions::default()));
+    insta::assert_snapshot!("whiteouts", text(&listing, ListingStyle::default()));
 }
 
 /// test-components.md §11.2: `COPY --chown` makes the files and the parents it creates
@@ -284,12 +286,12 @@ fn a_non_root_owner_is_noted_as_an_unrecorded_chown() {
         .file_as(b"usr/local/bin/root-owned", b"", 0o644, (0, 0))
         .finish();
     let listing = list(&tar, TAR, ListOptions::for_text(50, true));
-    let copy = RenderOptions {
+    let copy = ListingStyle {
         copy_without_chown: true,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("chown", text(&listing, copy));
-    let plain = text(&listing, RenderOptions::default());
+    let plain = text(&listing, ListingStyle::default());
     assert!(
         plain.ends_with("note: 3 of 4 entries are owned by 65534:65534, not root"),
         "{plain}"
@@ -312,9 +314,9 @@ fn listing_stops_at_max_files_and_counts_the_rest_but_still_names_setuid_files()
     assert_eq!(listing.entries.len(), 5, "only what is rendered is kept");
     assert_eq!(listing.stats.entries, 122);
     assert_eq!(listing.stats.file_bytes, 120 * 100 + 10);
-    let options = RenderOptions {
+    let options = ListingStyle {
         max_files: 5,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("max_files", text(&listing, options));
 }
@@ -334,11 +336,11 @@ fn noise_is_hidden_by_default_counted_per_class_and_shown_without_the_filter() {
     let filtered = list(&tar, TAR, ListOptions::for_text(50, true));
     assert_eq!(filtered.entries.len(), 2);
     assert_eq!(filtered.stats.noise_entries, 6);
-    insta::assert_snapshot!("noise_filtered", text(&filtered, RenderOptions::default()));
+    insta::assert_snapshot!("noise_filtered", text(&filtered, ListingStyle::default()));
     let unfiltered = list(&tar, TAR, ListOptions::for_text(50, false));
-    let all = RenderOptions {
+    let all = ListingStyle {
         filter_noise: false,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     let lines = render_listing(&unfiltered, &all);
     assert_eq!(lines.len(), 8, "{lines:#?}");
@@ -361,7 +363,7 @@ fn names_with_invalid_utf8_controls_and_long_paths_are_escaped_and_complete() {
     let listing = list(&tar, TAR, ListOptions::all());
     assert_eq!(listing.entries[0].path.as_bytes(), b"bad-\xff\xfe-name");
     assert_eq!(listing.entries[2].path.escaped(), long);
-    let lines = render_listing(&listing, &RenderOptions::default());
+    let lines = render_listing(&listing, &ListingStyle::default());
     assert_eq!(
         lines,
         vec![
@@ -387,9 +389,9 @@ fn devices_and_fifos_are_listed_and_named_in_notes() {
         EntryKind::CharDevice { major: 1, minor: 3 }
     );
     assert_eq!(listing.stats.special, 3);
-    let options = RenderOptions {
+    let options = ListingStyle {
         max_files: 1,
-        ..RenderOptions::default()
+        ..ListingStyle::default()
     };
     insta::assert_snapshot!("devices", text(&listing, options));
 }
@@ -445,7 +447,7 @@ fn an_empty_archive_lists_as_an_empty_layer() {
     assert_eq!(listing.stats.entries, 0);
     assert_eq!(listing.diff_id, sha256(&tar));
     assert_eq!(
-        render_listing(&listing, &RenderOptions::default()),
+        render_listing(&listing, &ListingStyle::default()),
         vec!["  (empty layer)"]
     );
 }
@@ -472,4 +474,81 @@ fn keep_first_bounds_memory_but_totals_cover_every_entry() {
         ),
         (10, 5000, 20000)
     );
+}
+
+#[test]
+fn secrets_are_found_by_name_and_content_in_the_same_pass_as_the_listing() {
+    let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    let big_env = [b"DB_PASSWORD=hunter22\n".as_slice(), &vec![b'#'; 70 * 1024]].concat();
+    let tar = LayerTar::new()
+        .file_as(b"root/.ssh/id_ed25519", key, 0o600, (0, 0))
+        .file(
+            "app/.env",
+            b"DB_PASSWORD=hunter22hunter22\nPASSWORD_FILE=/run/secrets/db\n",
+        )
+        .file(
+            "app/config.yaml",
+            b"upstream: https://deploy:t0ps3cretpw@git.example.com/r.git\n",
+        )
+        .file("app/README.md", b"Set password: in the config.\n")
+        .file_as(b"big/.env", &big_env, 0o644, (0, 0))
+        .finish();
+    let listing = list(
+        &gzip(&tar),
+        GZIP,
+        ListOptions::for_text(50, true).with_secrets(),
+    );
+    assert_eq!(
+        listing.entries.len(),
+        5,
+        "scanning does not change the listing"
+    );
+    assert_eq!(
+        listing.diff_id,
+        sha256(&tar),
+        "reading file data for scanning keeps the digest whole"
+    );
+    let found: Vec<String> = listing
+        .secrets
+        .iter()
+        .cloned()
+        .map(|f| f.in_layer(2).to_string())
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "layer 2 root/.ssh/id_ed25519: private-key-file",
+            "layer 2 root/.ssh/id_ed25519: private-key-block (b3Bl****)",
+            "layer 2 app/.env: dotenv-file",
+            "layer 2 app/.env: secret-assignment (hunt****)",
+            "layer 2 app/config.yaml: url-credentials (t0ps****)",
+            "layer 2 big/.env: dotenv-file",
+        ],
+        "files over the content limit are checked by name only"
+    );
+    let first: SecretFinding = listing.secrets[0].clone().in_layer(2);
+    assert_eq!(first.rule, Rule::PrivateKeyFile);
+    assert!(matches!(first.location, Location::File { layer: 2, .. }));
+    let unscanned = list(&tar, TAR, ListOptions::for_text(50, true));
+    assert!(unscanned.secrets.is_empty());
+}
+
+#[test]
+fn diff_compares_two_images_dockerfiles_and_their_computed_diff_ids() {
+    let base = app_layer();
+    let a_top = LayerTar::new().file("etc/app.conf", b"mode=a\n").finish();
+    let b_top = LayerTar::new().file("etc/app.conf", b"mode=b\n").finish();
+    let diff_id = |tar: &[u8]| list(&gzip(tar), GZIP, ListOptions::for_text(0, true)).diff_id;
+    let a = vec![diff_id(&base), diff_id(&a_top)];
+    let b = vec![diff_id(&base), diff_id(&b_top), diff_id(&a_top)];
+    let table = compare_layers(&a, &b);
+    assert_eq!(table.shared_prefix, 1);
+    let a_text = "FROM scratch\nCOPY app /\nCOPY app.conf /etc/\n";
+    let b_text = "FROM scratch\nCOPY app /\nCOPY app-b.conf /etc/app.conf\nCOPY app.conf /etc/\n";
+    let out = format!(
+        "{}\n{}",
+        render_dockerfile_diff("a", a_text, "b", b_text),
+        render_layer_table(&table).join("\n")
+    );
+    insta::assert_snapshot!("diff", out);
 }

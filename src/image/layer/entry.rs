@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::decode::Compression;
 use crate::image::noise::NoiseClass;
+use crate::image::secrets::FileFinding;
 
 /// A path inside a layer: raw bytes, normalised (no leading `./` or `/`, no trailing `/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -301,6 +302,9 @@ pub const MAX_OWNERS: usize = 64;
 /// the listing can always name them; at most this many.
 pub const MAX_NOTABLE: usize = 32;
 
+/// Secret findings kept per layer.
+pub const MAX_SECRET_FINDINGS: usize = 256;
+
 /// Something about the stream worth telling the user that did not stop the listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "note", rename_all = "kebab-case")]
@@ -342,6 +346,10 @@ pub struct LayerListing {
     pub notable: Vec<LayerEntry>,
     /// Counters over all entries.
     pub stats: LayerStats,
+    /// Secret findings in names and small text files (when scanning was asked for), at most
+    /// [`MAX_SECRET_FINDINGS`]; attach the layer index with [`FileFinding::in_layer`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FileFinding>,
     /// Non-fatal observations about the stream.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<LayerNote>,

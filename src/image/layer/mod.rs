@@ -9,7 +9,7 @@ mod walk;
 pub use decode::Compression;
 pub use entry::{
     EntryKind, EntryPath, Keep, LayerEntry, LayerListing, LayerNote, LayerStats, ListOptions,
-    MAX_NOTABLE, MAX_OWNERS, escape_bytes,
+    MAX_NOTABLE, MAX_OWNERS, MAX_SECRET_FINDINGS, escape_bytes,
 };
 pub use error::LayerError;
 pub use walk::list_layer;

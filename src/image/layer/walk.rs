@@ -9,10 +9,11 @@ use std::io::{self, Read};
 use super::decode::{Compression, Decoder, Digesting, Progress};
 use super::entry::{
     EntryKind, EntryPath, Keep, LayerEntry, LayerListing, LayerNote, LayerStats, ListOptions,
-    MAX_NOTABLE, MAX_OWNERS,
+    MAX_NOTABLE, MAX_OWNERS, MAX_SECRET_FINDINGS,
 };
 use super::error::LayerError;
 use crate::image::noise::{self, NoiseClass, NoiseInput};
+use crate::image::secrets::{self, FileFinding};
 
 /// The basename prefix that marks a whiteout (OCI image spec, layer.md "Whiteouts").
 const WHITEOUT_PREFIX: &[u8] = b".wh.";
@@ -45,8 +46,8 @@ pub fn list_layer<R: Read>(
     let entries = archive.entries().map_err(|e| fail(0, e))?;
     for entry in entries {
         let index = walk.stats.entries + walk.skipped;
-        let entry = entry.map_err(|e| fail(index, e))?;
-        walk.visit(&entry).map_err(|e| fail(index, e))?;
+        let mut entry = entry.map_err(|e| fail(index, e))?;
+        walk.visit(&mut entry).map_err(|e| fail(index, e))?;
     }
     let consumed = progress.bytes();
     let input = archive.into_inner();
@@ -89,6 +90,9 @@ struct Walk {
     notable: Vec<LayerEntry>,
     stats: LayerStats,
     noise_counts: [u64; NoiseClass::ALL.len()],
+    secrets: Vec<FileFinding>,
+    /// Reused for the content of small files being scanned.
+    buffer: Vec<u8>,
     /// Entries not counted (the root, pax global headers, volume labels).
     skipped: u64,
     /// Whether tar produced any entry at all.
@@ -108,6 +112,8 @@ impl Walk {
             notable: Vec::new(),
             stats: LayerStats::default(),
             noise_counts: [0; NoiseClass::ALL.len()],
+            secrets: Vec::new(),
+            buffer: Vec::new(),
             skipped: 0,
             seen_any: false,
             next_header: 0,
@@ -115,7 +121,7 @@ impl Walk {
         }
     }
 
-    fn visit<R: Read>(&mut self, entry: &tar::Entry<'_, R>) -> io::Result<()> {
+    fn visit<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> io::Result<()> {
         self.seen_any = true;
         let header = entry.header();
         let type_flag = header.entry_type();
@@ -168,8 +174,49 @@ impl Walk {
             mtime: header.mtime().unwrap_or(0),
             noise,
         };
+        if self.options.scan_secrets && !record.is_deletion() {
+            self.scan(entry, &record)?;
+        }
         self.count(&record);
         self.keep(record);
+        Ok(())
+    }
+
+    /// Checks the name, and the content of small regular files, against the secret rules.
+    /// Reading the data here replaces tar's skip of it, so the pass stays single.
+    fn scan<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        record: &LayerEntry,
+    ) -> io::Result<()> {
+        if self.secrets.len() >= MAX_SECRET_FINDINGS {
+            return Ok(());
+        }
+        let path = record.path.as_bytes();
+        if let Some(rule) = secrets::scan_name(path) {
+            self.secrets.push(FileFinding {
+                path: record.path.clone(),
+                rule,
+                masked: None,
+            });
+        }
+        if record.kind == EntryKind::File
+            && record.size > 0
+            && record.size <= secrets::MAX_CONTENT_BYTES
+        {
+            self.buffer.clear();
+            entry
+                .take(secrets::MAX_CONTENT_BYTES)
+                .read_to_end(&mut self.buffer)?;
+            for found in secrets::scan_file_content(path, &self.buffer) {
+                self.secrets.push(FileFinding {
+                    path: record.path.clone(),
+                    rule: found.rule,
+                    masked: Some(secrets::mask(&found.value)),
+                });
+            }
+        }
+        self.secrets.truncate(MAX_SECRET_FINDINGS);
         Ok(())
     }
 
@@ -251,6 +298,7 @@ impl Walk {
             noise_filtered: self.options.filter_noise && self.options.keep != Keep::All,
             notable: self.notable,
             stats: self.stats,
+            secrets: self.secrets,
             notes,
         }
     }

@@ -16,12 +16,8 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 const AUTO_LABELS: [&str; 1] = ["io.buildah.version"];
 
 /// Mutates `steps` in place and returns the instructions only the config knows.
-pub(crate) fn apply(
-    config: &ImageConfig,
-    steps: &mut [Step],
-    run_args: &[Vec<(String, String)>],
-) -> Vec<Trailer> {
-    arg_evidence(steps, run_args);
+pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
+    arg_evidence(steps);
     once_notes(steps);
     one_layer_notes(steps);
     let origin = if steps.iter().any(|s| s.builder == Builder::Kaniko) {
@@ -335,7 +331,8 @@ fn missing_volumes(steps: &mut [Step], config: &[String]) -> Vec<String> {
 }
 
 /// ARG values: what later RUN `|N` prefixes saw (created-by-formats.md L9).
-fn arg_evidence(steps: &mut [Step], run_args: &[Vec<(String, String)>]) {
+fn arg_evidence(steps: &mut [Step]) {
+    let run_args: Vec<Vec<(String, String)>> = steps.iter().map(|s| s.build_args.clone()).collect();
     for i in 0..steps.len() {
         if steps[i].in_base {
             continue;

@@ -2,7 +2,7 @@
 # The one test command (the README gives it; .ci/run calls it). As root on Debian 12 it:
 #   1. installs the Debian packages of scripts/packages.txt that are missing,
 #   2. checks formatting, clippy (-D warnings) and rustdoc (-D warnings),
-#   3. runs cargo-deny when deny.toml exists,
+#   3. runs cargo-deny (bans, licenses, sources) when deny.toml exists, installing it if missing,
 #   4. starts the e2e world (tests/e2e/world.sh up: registries, token server, dockerd, fixtures),
 #   5. runs every test, the e2e ones included (cargo nextest run --run-ignored all) and doctests,
 #   6. stops the world again (also on failure; KEEP_WORLD=1 leaves it running for reruns).
@@ -15,6 +15,7 @@ export WORLD_STATE=${WORLD_STATE:-$REPO/.state/world}
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export RUST_BACKTRACE=${RUST_BACKTRACE:-1}
 WORLD=$REPO/tests/e2e/world.sh
+CARGO_DENY_VERSION=0.20.2
 T0=$SECONDS
 
 section() { printf '\n==> [%4ds] %s\n' "$((SECONDS - T0))" "$*"; }
@@ -55,11 +56,17 @@ cargo clippy --workspace --all-targets -- -D warnings
 section "cargo doc -D warnings"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
 
-# Hook for issue 7: licence and advisory checks once the repo has a deny.toml.
+# Licences, sources and bans (deny.toml; offline). Advisories need the RustSec database from
+# the network, so they are not part of this command. A fresh machine lacks cargo-deny: install
+# the version this was checked with (a few minutes of compiling, once).
 if [ -f deny.toml ]; then
 	section "cargo deny"
-	need cargo-deny "cargo install cargo-deny --locked"
-	cargo deny check
+	if ! cargo deny --version >/dev/null 2>&1; then
+		echo "cargo-deny is missing; installing cargo-deny $CARGO_DENY_VERSION"
+		cargo install --locked "cargo-deny@$CARGO_DENY_VERSION" ||
+			fail "installing cargo-deny failed (cargo install --locked cargo-deny@$CARGO_DENY_VERSION)"
+	fi
+	cargo deny check bans licenses sources
 fi
 
 section "building tests"

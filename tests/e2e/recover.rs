@@ -89,6 +89,8 @@ fn link_deletion_and_setuid_layers_recover_from_every_builder() {
 fn zstd_and_uncompressed_layer_variants_recover_like_the_gzip_image() {
     plain("app:oci-zstd", &BUILDAH_APP);
     plain("app:oci-uncompressed", &BUILDAH_APP);
+    plain("files:buildah-zstd", &BUILDAH_FILES);
+    plain("files:buildah-uncompressed", &BUILDAH_FILES);
 }
 
 #[test]

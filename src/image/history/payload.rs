@@ -151,10 +151,7 @@ pub(crate) fn go_metadata(keyword: &str, payload: &str, known: KnownKeys<'_>) ->
         "ONBUILD" => Instruction::Onbuild(payload.to_owned()),
         "COPY" | "ADD" => return copy(keyword, payload),
         "RUN" => Instruction::Run(command_form(payload)),
-        _ => Instruction::Verbatim {
-            keyword: keyword.to_owned(),
-            text: payload.to_owned(),
-        },
+        _ => return unknown(keyword, payload),
     };
     Decoded::of(i)
 }
@@ -199,11 +196,43 @@ pub(crate) fn dockerfile_text(keyword: &str, payload: &str) -> Decoded {
             Decoded::of(Instruction::Entrypoint(text_form(payload)))
         }
         "COPY" | "ADD" => copy(keyword, payload),
-        _ => Decoded::of(Instruction::Verbatim {
-            keyword: keyword.to_owned(),
+        k if KEYWORDS.contains(&k) => Decoded::of(Instruction::Verbatim {
+            keyword: k.to_owned(),
             text: payload.to_owned(),
         }),
+        _ => unknown(keyword, payload),
     }
+}
+
+/// Instruction keywords a history entry can carry (FROM never appears).
+pub(crate) const KEYWORDS: [&str; 17] = [
+    "RUN",
+    "COPY",
+    "ADD",
+    "ENV",
+    "LABEL",
+    "ARG",
+    "EXPOSE",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "STOPSIGNAL",
+    "MAINTAINER",
+    "CMD",
+    "ENTRYPOINT",
+    "SHELL",
+    "HEALTHCHECK",
+    "ONBUILD",
+];
+
+/// Not an instruction we know: keep the raw text as a note, never as a made-up instruction.
+fn unknown(keyword: &str, payload: &str) -> Decoded {
+    let raw = if payload.is_empty() {
+        keyword.to_owned()
+    } else {
+        format!("{keyword} {payload}")
+    };
+    Decoded::default().flag(Flag::with(FlagCode::UnknownEntry, raw))
 }
 
 fn text_form(payload: &str) -> CommandForm {

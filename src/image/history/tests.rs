@@ -196,7 +196,11 @@ fn windows_cmd_and_powershell_prefixes_are_stripped() {
     let p = walk(&config, &entries);
     assert_eq!(text(&p[0]), "ENV X=1");
     assert!(text(&p[1]).ends_with(r" C:\app.exe"));
-    assert_eq!(text(&p[2]), "RUN dir C:\\");
+    // A trailing backslash needs the backtick escape that render uses for Windows.
+    assert_eq!(
+        p[2].instruction.as_ref().unwrap().to_dockerfile('`'),
+        "RUN dir C:\\"
+    );
     assert_eq!(text(&p[3]), "EXPOSE 80");
     assert_eq!(
         text(&p[4]),

@@ -103,6 +103,7 @@ write_env() {
 		echo "export WORLD_DOCKER_ARCHIVE_REF=e2e/app:buildah-docker"
 		echo "export WORLD_DOCKER_SAVE_CLASSIC=$a/app-classic.docker-save.tar"
 		echo "export WORLD_DOCKER_SAVE_BUILDKIT=$a/app-buildkit.docker-save.tar"
+		echo "export WORLD_DOCKER_SAVE_FILES_CLASSIC=$a/files-classic.docker-save.tar"
 		echo "export WORLD_MULTI_OCI_LAYOUT=$a/multi-oci"
 		echo "export WORLD_RAW_CONFIG_BUILDAH_DOCKER=$a/app-buildah-docker.config.json"
 		echo "export WORLD_RAW_CONFIG_CLASSIC=$a/app-classic.config.json"

@@ -14,7 +14,7 @@ PLAIN_TAGS=(
 	files:buildah files:classic files:buildkit
 	multi:oci-index multi:docker-list
 	umoci/hello:v1 umoci/nohistory:v1
-	app:oci-zstd app:oci-uncompressed
+	app:oci-zstd app:oci-uncompressed files:buildah-zstd files:buildah-uncompressed
 )
 SECURE_TAGS=(app:buildah-docker app:buildah-oci app:classic multi:oci-index)
 TOKEN_TAGS=(app:buildah-docker app:buildkit multi:docker-list)
@@ -200,6 +200,7 @@ make_archives() {
 		"oci:$a/multi-oci:latest"
 	run_logged save-classic dk save -o "$a/app-classic.docker-save.tar" "$p/app:classic"
 	run_logged save-buildkit dk save -o "$a/app-buildkit.docker-save.tar" "$p/app:buildkit"
+	run_logged save-files-classic dk save -o "$a/files-classic.docker-save.tar" "$p/files:classic"
 	sko inspect --tls-verify=false --raw --config "docker://$p/app:buildah-docker" \
 		>"$a/app-buildah-docker.config.json"
 	sko inspect --tls-verify=false --raw --config "docker://$p/app:classic" >"$a/app-classic.config.json"
@@ -220,6 +221,14 @@ make_variants() {
 	run_logged variant-plain-local bah push --disable-compression localhost/app:buildah-oci "dir:$v/plain"
 	run_logged variant-plain-push sko copy --preserve-digests --dest-tls-verify=false \
 		"dir:$v/plain" "docker://$p/app:oci-uncompressed"
+	# The layer-content fixture (links, whiteouts, setuid, odd names) in both forms too.
+	run_logged variant-files-zstd-local sko copy --src-tls-verify=false --dest-compress-format zstd \
+		"docker://$p/files:buildah" "oci:$v/files-zstd:latest"
+	run_logged variant-files-zstd-push sko copy --preserve-digests --dest-tls-verify=false \
+		"oci:$v/files-zstd:latest" "docker://$p/files:buildah-zstd"
+	run_logged variant-files-plain-local bah push --disable-compression localhost/files:buildah "dir:$v/files-plain"
+	run_logged variant-files-plain-push sko copy --preserve-digests --dest-tls-verify=false \
+		"dir:$v/files-plain" "docker://$p/files:buildah-uncompressed"
 }
 
 build_large() {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Benchmark for issue 2 (Dockerfile recovery), side by side in one run against the e2e world's
+# plain loopback registry:
+#   kubectl-dfimage REF     vs     skopeo inspect --raw --config docker://REF
+# for a small image (app:classic) and a large one (big:latest, one 256 MiB layer), median of
+# $RUNS runs each (hyperfine), plus the bytes our tool made the registry send (response bodies
+# summed from the registry's access log for one run). Writes its section of docs/benchmarks.md
+# (between the bench-dockerfile markers) and prints it.
+#
+#   scripts/bench-dockerfile.sh              # builds the release binary, starts the world
+#   BIN=path/to/kubectl-dfimage RUNS=20 scripts/bench-dockerfile.sh
+#
+# Targets (issue 2): time ratio <= 1.0 and < 64 KiB transferred, whatever the image size.
+# Needs root (the world) and a release build; leaves the world running (world.sh down stops it).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+export WORLD_STATE=${WORLD_STATE:-$REPO/.state/world}
+RUNS=${RUNS:-10}
+DOC=$REPO/docs/benchmarks.md
+
+if [ -z "${BIN:-}" ]; then
+	cargo build --release --bin kubectl-dfimage
+	BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/kubectl-dfimage
+fi
+[ -x "$BIN" ] || { echo "bench: no binary at $BIN" >&2; exit 1; }
+
+if ! command -v hyperfine >/dev/null; then
+	apt-get update >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
+fi
+
+tests/e2e/world.sh large
+# shellcheck disable=SC1091
+. "$WORLD_STATE/env.sh"
+# Our tool reads credentials from here: an empty config, so nothing of the user's is used.
+export DOCKER_CONFIG=$WORLD_DOCKER_CONFIG_EMPTY
+unset REGISTRY_AUTH_FILE HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# bytes_for REF: response body bytes the plain registry sent for one run of our tool.
+bytes_for() {
+	local ref=$1 before
+	before=$(wc -l <"$WORLD_PLAIN_LOG")
+	"$BIN" "$ref" >/dev/null 2>&1 || { echo "bench: $BIN $ref failed" >&2; exit 1; }
+	sleep 0.5
+	tail -n +"$((before + 1))" "$WORLD_PLAIN_LOG" |
+		awk '$1 == "127.0.0.1" && $6 ~ /^"(GET|HEAD)$/ {sum += $10} END {print sum + 0}'
+}
+
+# median_ms FILE INDEX: the median of hyperfine result INDEX, in milliseconds.
+median_ms() { jq -r ".results[$2].median * 1000 | . * 100 | round / 100" "$1"; }
+
+rows=""
+verdict=ok
+for tag in app:classic big:latest; do
+	ref=$WORLD_PLAIN/$tag
+	# One untimed run each, so neither side pays for a cold registry cache.
+	"$BIN" "$ref" >/dev/null
+	skopeo inspect --tls-verify=false --raw --config "docker://$ref" >/dev/null
+	hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$WORK/$tag.json" \
+		-n kubectl-dfimage "$BIN $ref" \
+		-n skopeo "skopeo inspect --tls-verify=false --raw --config docker://$ref" >&2
+	ours=$(median_ms "$WORK/$tag.json" 0)
+	theirs=$(median_ms "$WORK/$tag.json" 1)
+	ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", a / b}')
+	bytes=$(bytes_for "$ref")
+	layer=$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq '[.layers[].size] | add')
+	awk -v r="$ratio" 'BEGIN {exit !(r > 1.0)}' && verdict="missed (time ratio)"
+	[ "$bytes" -lt 65536 ] || verdict="missed (bytes)"
+	rows+="| \`$tag\` | $((layer / 1024)) KiB | $ours ms | $theirs ms | $ratio | $bytes B |"$'\n'
+done
+
+commit=$(git rev-parse --short HEAD)
+dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+section=$(
+	cat <<EOF
+<!-- bench-dockerfile:begin (written by scripts/bench-dockerfile.sh; edit the script, not this) -->
+## Dockerfile recovery vs \`skopeo inspect --raw --config\` (issue 2)
+
+Command: \`scripts/bench-dockerfile.sh\` (RUNS=$RUNS). Both tools read the same image from the
+e2e world's plain-HTTP loopback registry (\`docker-registry\` 2.8); times are hyperfine medians
+of $RUNS runs after 2 warm-ups; "sent" is the response body bytes the registry logged for one
+run of \`kubectl-dfimage REF\` (Dockerfile output, no layer listings).
+
+| image | compressed layers | kubectl-dfimage | skopeo | ratio | sent |
+|---|---|---|---|---|---|
+${rows%$'\n'}
+
+Targets: ratio <= 1.0 and < 64 KiB sent whatever the image size: **$verdict**.
+Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
+$(date -u +%Y-%m-%d) at commit \`$commit\`$dirty; binary \`$BIN\` (release profile).
+<!-- bench-dockerfile:end -->
+EOF
+)
+
+mkdir -p "$(dirname "$DOC")"
+[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures measured on the project machines; each section names its script.\n' >"$DOC"
+if grep -q '<!-- bench-dockerfile:begin' "$DOC"; then
+	awk -v new="$section" '
+		/<!-- bench-dockerfile:begin/ {print new; skip = 1; next}
+		/<!-- bench-dockerfile:end/ {skip = 0; next}
+		!skip {print}' "$DOC" >"$DOC.tmp"
+	mv "$DOC.tmp" "$DOC"
+else
+	printf '\n%s\n' "$section" >>"$DOC"
+fi
+printf '%s\n' "$section"

@@ -1,0 +1,4 @@
+//! Network transports for registries. Only the oci-client one exists; local layouts and
+//! archives are read by `registry::store` directly.
+
+pub(crate) mod remote;

@@ -1,0 +1,460 @@
+//! The registry transport: oci-client behind a small session type.
+//!
+//! Owns the connection policy (HTTPS, or plain HTTP with `--plain-http`; loopback hosts try
+//! HTTPS first and fall back to HTTP, as docker does for insecure registries), the auth
+//! attempts (one fresh oci-client `Client` per credential, since a client keeps the first
+//! credentials it saw), error classification and the count of bytes received. It never
+//! interprets manifests: it returns bytes and digests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use oci_client::Client;
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::manifest::OciDescriptor;
+use oci_client::secrets::RegistryAuth;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio_util::io::StreamReader;
+
+use crate::image::reference::ImageRef;
+use crate::registry::credentials::Credential;
+use crate::registry::error::RegistryError;
+use crate::registry::manifest::{ACCEPTED_MANIFEST_TYPES, MANIFEST_LIMIT};
+
+const USER_AGENT: &str = concat!("kubectl-dfimage/", env!("CARGO_PKG_VERSION"));
+
+/// TLS and protocol settings for the registry connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Connection {
+    pub(crate) plain_http: bool,
+    pub(crate) ca_pems: Vec<(std::path::PathBuf, Vec<u8>)>,
+    pub(crate) insecure_skip_tls_verify: bool,
+}
+
+/// An authenticated connection to one repository.
+pub(crate) struct RemoteSession {
+    client: Client,
+    auth: RegistryAuth,
+    image: ImageRef,
+    received: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for RemoteSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteSession")
+            .field("image", &self.image.to_string())
+            .field("received", &self.received.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of the first request: the session and the manifest the reference names.
+pub(crate) struct Connected {
+    pub(crate) session: RemoteSession,
+    pub(crate) manifest: Vec<u8>,
+    pub(crate) digest: String,
+}
+
+fn build_client(conn: &Connection, http: bool) -> Result<Client, RegistryError> {
+    // reqwest needs a process-wide rustls provider; a second install is a harmless Err.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let certs = |pems: &[(std::path::PathBuf, Vec<u8>)]| -> Vec<Certificate> {
+        pems.iter()
+            .map(|(_, data)| Certificate {
+                encoding: if data.windows(10).any(|w| w == b"-----BEGIN") {
+                    CertificateEncoding::Pem
+                } else {
+                    CertificateEncoding::Der
+                },
+                data: data.clone(),
+            })
+            .collect()
+    };
+    let config = |pems: &[(std::path::PathBuf, Vec<u8>)]| ClientConfig {
+        protocol: if http {
+            ClientProtocol::Http
+        } else {
+            ClientProtocol::Https
+        },
+        accept_invalid_certificates: conn.insecure_skip_tls_verify,
+        extra_root_certificates: certs(pems),
+        platform_resolver: None,
+        connect_timeout: Some(Duration::from_secs(15)),
+        read_timeout: Some(Duration::from_secs(60)),
+        user_agent: USER_AGENT,
+        ..ClientConfig::default()
+    };
+    match Client::try_from(config(&conn.ca_pems)) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            // Name the file that is not a certificate.
+            let culprit = conn
+                .ca_pems
+                .iter()
+                .find(|pem| Client::try_from(config(std::slice::from_ref(pem))).is_err())
+                .map(|(p, _)| p.clone())
+                .unwrap_or_default();
+            Err(RegistryError::CaFile {
+                path: culprit,
+                cause: Box::new(e),
+            })
+        }
+    }
+}
+
+/// What went wrong with one request, for the retry policy.
+enum Failure {
+    /// The registry refused these credentials.
+    Auth,
+    /// The connection itself failed (TLS, refused, unreachable): another scheme may work.
+    Transport(RegistryError),
+    /// Anything else: stop.
+    Fatal(RegistryError),
+}
+
+/// Looks through an error chain (and inside `io::Error` wrappers, whose `source()` skips the
+/// wrapped error) for a rustls error or a refused connection: `(tls, refused)`.
+fn walk_io(e: &(dyn std::error::Error + 'static)) -> (bool, bool) {
+    let (mut tls, mut refused) = (false, false);
+    let mut stack: Vec<&(dyn std::error::Error + 'static)> = vec![e];
+    let mut steps = 0;
+    while let Some(err) = stack.pop() {
+        steps += 1;
+        if steps > 64 {
+            break;
+        }
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            tls = true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                refused = true;
+            }
+            if let Some(inner) = io.get_ref() {
+                stack.push(inner);
+            }
+        }
+        if let Some(next) = err.source() {
+            stack.push(next);
+        }
+    }
+    (tls, refused)
+}
+
+fn classify(err: OciDistributionError, image: &ImageRef, what: &str) -> Failure {
+    let address = image.api_host().to_string();
+    match err {
+        OciDistributionError::UnauthorizedError { .. }
+        | OciDistributionError::AuthenticationFailure(_) => Failure::Auth,
+        OciDistributionError::RegistryError { ref envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            if codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied))
+            {
+                Failure::Auth
+            } else if codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::ManifestUnknown))
+            {
+                Failure::Fatal(RegistryError::ManifestUnknown {
+                    image: image.to_string(),
+                })
+            } else if codes.iter().any(|c| matches!(c, OciErrorCode::NameUnknown)) {
+                Failure::Fatal(RegistryError::RepositoryUnknown {
+                    image: image.to_string(),
+                })
+            } else {
+                Failure::Fatal(RegistryError::Registry {
+                    what: what.to_string(),
+                    address,
+                    cause: Box::new(err),
+                })
+            }
+        }
+        OciDistributionError::ServerError { code: 404, .. } => {
+            Failure::Fatal(RegistryError::ManifestUnknown {
+                image: image.to_string(),
+            })
+        }
+        OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+            expected,
+            actual,
+        }) => Failure::Fatal(RegistryError::DigestMismatch {
+            what: what.to_string(),
+            expected,
+            actual,
+        }),
+        OciDistributionError::RequestError(e) => {
+            let (tls, refused) = walk_io(&e);
+            if tls {
+                Failure::Transport(RegistryError::Tls {
+                    address,
+                    cause: Box::new(e),
+                })
+            } else if refused {
+                Failure::Transport(RegistryError::ConnectionRefused {
+                    address,
+                    cause: Box::new(e),
+                })
+            } else if e.is_connect() || e.is_timeout() || e.is_request() {
+                Failure::Transport(RegistryError::Network {
+                    address,
+                    cause: Box::new(e),
+                })
+            } else {
+                Failure::Fatal(RegistryError::Network {
+                    address,
+                    cause: Box::new(e),
+                })
+            }
+        }
+        other => Failure::Fatal(RegistryError::Registry {
+            what: what.to_string(),
+            address,
+            cause: Box::new(other),
+        }),
+    }
+}
+
+/// Fetches the manifest `image` names, trying each credential (then anonymous) and, for
+/// loopback hosts, HTTPS then plain HTTP. `notes` are extra "tried" entries for the message.
+pub(crate) async fn connect(
+    image: &ImageRef,
+    conn: &Connection,
+    credentials: &[Credential],
+    notes: &[String],
+) -> Result<Connected, RegistryError> {
+    let schemes: &[bool] = if conn.plain_http {
+        &[true]
+    } else if image.is_loopback() {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    let mut attempts: Vec<(String, RegistryAuth)> = credentials
+        .iter()
+        .map(|c| {
+            (
+                c.source.clone(),
+                RegistryAuth::Basic(c.username.clone(), c.password.clone()),
+            )
+        })
+        .collect();
+    attempts.push(("anonymous".to_string(), RegistryAuth::Anonymous));
+
+    let mut last_transport = None;
+    for (i, &http) in schemes.iter().enumerate() {
+        let mut tried: Vec<String> = Vec::new();
+        let mut transport_failed = false;
+        for (label, auth) in &attempts {
+            let client = build_client(conn, http)?;
+            let received = Arc::new(AtomicU64::new(0));
+            let result = client
+                .pull_manifest_raw(image.as_reference(), auth, &ACCEPTED_MANIFEST_TYPES)
+                .await;
+            match result {
+                Ok((bytes, digest)) => {
+                    received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    check_manifest_size(&bytes)?;
+                    return Ok(Connected {
+                        session: RemoteSession {
+                            client,
+                            auth: auth.clone(),
+                            image: image.clone(),
+                            received,
+                        },
+                        manifest: bytes.to_vec(),
+                        digest,
+                    });
+                }
+                Err(e) => match classify(e, image, "manifest") {
+                    Failure::Auth => tried.push(label.clone()),
+                    Failure::Transport(err) if i + 1 < schemes.len() => {
+                        last_transport = Some(err);
+                        transport_failed = true;
+                        break;
+                    }
+                    // The HTTP fallback failed too: the HTTPS error is the one to show
+                    // (a TLS registry answers plain HTTP with a 400).
+                    Failure::Transport(err) => return Err(last_transport.unwrap_or(err)),
+                    Failure::Fatal(err) => {
+                        let unclassified = matches!(
+                            err,
+                            RegistryError::Registry { .. } | RegistryError::Network { .. }
+                        );
+                        return Err(match last_transport {
+                            Some(https) if unclassified => https,
+                            _ => err,
+                        });
+                    }
+                },
+            }
+        }
+        if !transport_failed {
+            tried.extend(notes.iter().cloned());
+            return Err(RegistryError::Unauthorized {
+                registry: image.registry().to_string(),
+                image: image.to_string(),
+                tried,
+            });
+        }
+    }
+    Err(
+        last_transport.unwrap_or_else(|| RegistryError::ManifestUnknown {
+            image: image.to_string(),
+        }),
+    )
+}
+
+fn check_manifest_size(bytes: &[u8]) -> Result<(), RegistryError> {
+    if bytes.len() as u64 > MANIFEST_LIMIT {
+        return Err(RegistryError::TooLarge {
+            what: "manifest".into(),
+            size: bytes.len() as u64,
+            limit: MANIFEST_LIMIT,
+        });
+    }
+    Ok(())
+}
+
+/// Turns oci-client's end-of-stream digest failure into our [`RegistryError::DigestMismatch`]
+/// (inside an `InvalidData` io::Error, like the local readers produce).
+fn as_digest_mismatch(e: std::io::Error, what: &str) -> std::io::Error {
+    let mismatch = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<oci_client::errors::DigestError>())
+        .and_then(|d| match d {
+            oci_client::errors::DigestError::VerificationError { expected, actual } => {
+                Some(RegistryError::DigestMismatch {
+                    what: what.to_string(),
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                })
+            }
+            _ => None,
+        });
+    match mismatch {
+        Some(m) => std::io::Error::new(std::io::ErrorKind::InvalidData, m),
+        None => e,
+    }
+}
+
+fn descriptor(digest: &str, size: u64, media_type: &str) -> OciDescriptor {
+    OciDescriptor {
+        media_type: media_type.to_string(),
+        digest: digest.to_string(),
+        size: i64::try_from(size).unwrap_or(i64::MAX),
+        urls: None,
+        annotations: None,
+        artifact_type: None,
+    }
+}
+
+impl RemoteSession {
+    /// Bytes of manifests, configs and blobs received so far.
+    pub(crate) fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    /// Fetches a manifest by digest (oci-client checks the body against it).
+    pub(crate) async fn fetch_manifest(&self, digest: &str) -> Result<Vec<u8>, RegistryError> {
+        let reference = self.image.with_digest(digest);
+        let (bytes, _) = self
+            .client
+            .pull_manifest_raw(
+                reference.as_reference(),
+                &self.auth,
+                &ACCEPTED_MANIFEST_TYPES,
+            )
+            .await
+            .map_err(|e| self.fatal(e, &format!("manifest {digest}")))?;
+        self.received
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        check_manifest_size(&bytes)?;
+        Ok(bytes.to_vec())
+    }
+
+    fn fatal(&self, e: OciDistributionError, what: &str) -> RegistryError {
+        match classify(e, &self.image, what) {
+            Failure::Auth => RegistryError::Unauthorized {
+                registry: self.image.registry().to_string(),
+                image: self.image.to_string(),
+                tried: vec!["the credentials that fetched the manifest".into()],
+            },
+            Failure::Transport(e) | Failure::Fatal(e) => e,
+        }
+    }
+
+    /// Opens a blob as a byte stream (every byte counted). Callers verify size and digest.
+    pub(crate) async fn open_blob(
+        &self,
+        digest: &str,
+        size: u64,
+        media_type: &str,
+    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, RegistryError> {
+        let desc = descriptor(digest, size, media_type);
+        // Make sure the client has the auth for blob requests even after a token expired.
+        self.client
+            .store_auth_if_needed(self.image.api_host(), &self.auth)
+            .await;
+        let stream = self
+            .client
+            .pull_blob_stream(self.image.as_reference(), &desc)
+            .await
+            .map_err(|e| self.fatal(e, &format!("blob {digest}")))?;
+        let counter = Arc::clone(&self.received);
+        let what = format!("blob {digest}");
+        let counted = stream
+            .stream
+            .inspect_ok(move |chunk| {
+                counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            })
+            .map_err(move |e| as_digest_mismatch(e, &what));
+        Ok(Box::new(StreamReader::new(counted)))
+    }
+
+    /// Reads a whole small blob (a config), refusing more than `limit` bytes.
+    pub(crate) async fn read_blob(
+        &self,
+        digest: &str,
+        size: u64,
+        media_type: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let reader = self.open_blob(digest, size, media_type).await?;
+        let mut buf = Vec::new();
+        reader
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(
+                |e| match e.get_ref().and_then(|i| i.downcast_ref::<RegistryError>()) {
+                    Some(RegistryError::DigestMismatch {
+                        what,
+                        expected,
+                        actual,
+                    }) => RegistryError::DigestMismatch {
+                        what: what.clone(),
+                        expected: expected.clone(),
+                        actual: actual.clone(),
+                    },
+                    _ => RegistryError::Network {
+                        address: self.image.api_host().to_string(),
+                        cause: Box::new(e),
+                    },
+                },
+            )?;
+        if buf.len() as u64 > limit {
+            return Err(RegistryError::TooLarge {
+                what: format!("blob {digest}"),
+                size: buf.len() as u64,
+                limit,
+            });
+        }
+        Ok(buf)
+    }
+}

@@ -294,7 +294,7 @@ pub(super) fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
         if !continued && !line.is_empty() && !line.starts_with('#') {
             let keyword = line.split(' ').next().unwrap_or("");
             assert!(
-                keyword.chars().all(|c| c.is_ascii_uppercase()),
+                keyword == "FROM" || KEYWORDS.contains(&keyword),
                 "not an instruction: {line:?}"
             );
         }

@@ -458,3 +458,14 @@ fn non_dockerfile_producers_become_notes_and_layer_copies() {
     .remove(0);
     assert_eq!(codes(&squash), [FlagCode::Squash]);
 }
+
+#[test]
+fn buildkit_copy_flags_absolute_sources_and_heredocs() {
+    let from = one("COPY /out/ /app/bin/ # buildkit", BK);
+    assert_eq!(text(&from), "COPY /out/ /app/bin/");
+    assert!(from.flags[0].to_string().contains("--from"));
+    assert!(one("COPY hello.txt /app/ # buildkit", BK).flags.is_empty());
+    let heredoc = one("COPY <<EOF /etc/motd # buildkit", BK);
+    assert_eq!(heredoc.instruction, None);
+    assert_eq!(codes(&heredoc), [FlagCode::HeredocBodyNotRecorded]);
+}

@@ -245,12 +245,16 @@ fn final_pairs(
         if let Some(Instruction::Env(pairs) | Instruction::Label(pairs)) = &mut steps[i].instruction
             && let Some(pair) = pairs.iter_mut().rev().find(|(k, _)| k == key)
             && pair.1 != *value
-            && !in_base
         {
-            pair.1 = value.clone();
-            steps[i]
-                .flags
-                .push(Flag::with(FlagCode::QuotingFromConfig, key.clone()));
+            if in_base {
+                // Changed after the base without a history entry (a rebase, `--change`).
+                missing.push((key.clone(), value.clone()));
+            } else {
+                pair.1 = value.clone();
+                steps[i]
+                    .flags
+                    .push(Flag::with(FlagCode::QuotingFromConfig, key.clone()));
+            }
         }
     }
     missing

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::descriptor::LayerDescriptor;
+use super::history::KEYWORDS;
 use super::recover::Recovery;
 use super::{RecoverInput, RenderOptions, parse_config, recover, render_dockerfile};
 
@@ -275,9 +276,14 @@ macro_rules! snapshot_fixture {
 }
 
 /// The output contract: a Dockerfile whose non-instruction lines are all comments.
-fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
+pub(super) fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
     let mut continued = false;
     let mut heredoc: Option<String> = None;
+    let escape = if text.starts_with("# escape=`") {
+        '`'
+    } else {
+        '\\'
+    };
     for line in text.lines() {
         if let Some(term) = &heredoc {
             if line == term {
@@ -288,14 +294,14 @@ fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
         if !continued && !line.is_empty() && !line.starts_with('#') {
             let keyword = line.split(' ').next().unwrap_or("");
             assert!(
-                keyword.chars().all(|c| c.is_ascii_uppercase()),
+                keyword == "FROM" || KEYWORDS.contains(&keyword),
                 "not an instruction: {line:?}"
             );
         }
         if let Some(pos) = line.find("<<").filter(|_| !line.starts_with('#')) {
             heredoc = Some(line[pos + 2..].to_owned());
         }
-        continued = !line.starts_with('#') && line.ends_with('\\');
+        continued = (continued || !line.starts_with('#')) && line.ends_with(escape);
     }
 }
 

@@ -208,3 +208,6 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
         runtime: config.runtime.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -23,23 +23,24 @@ pub(crate) enum Layout {
 }
 
 /// Lays out `text` for `KEYWORD <text>`.
-pub(crate) fn layout(text: &str) -> Layout {
-    if text.contains('\n') {
+pub(crate) fn layout(text: &str, escape: char) -> Layout {
+    // A last line ending in `\` would swallow the next instruction as a continuation.
+    if text.contains('\n') || text.trim_end_matches([' ', '\t']).ends_with(escape) {
         return heredoc(text);
     }
     // The source's own line breaks left a trace: the space before its `\` and the tab that
     // indented the next line (` \t`). Breaking there restores the author's layout.
     let traces = trace_points(text);
     if !traces.is_empty() {
-        return Layout::Lines(split(text, traces.into_iter().map(|p| (p, true))));
+        return Layout::Lines(split(text, traces.into_iter().map(|p| (p, true)), escape));
     }
     if text.len() <= WIDTH {
         return Layout::Lines(vec![text.to_owned()]);
     }
-    Layout::Lines(split(text, break_points(text).into_iter()))
+    Layout::Lines(split(text, break_points(text).into_iter(), escape))
 }
 
-fn split(text: &str, points: impl Iterator<Item = (usize, bool)>) -> Vec<String> {
+fn split(text: &str, points: impl Iterator<Item = (usize, bool)>, escape: char) -> Vec<String> {
     let mut lines = Vec::new();
     let mut start = 0;
     for (point, always) in points {
@@ -50,7 +51,7 @@ fn split(text: &str, points: impl Iterator<Item = (usize, bool)>) -> Vec<String>
             continue;
         }
         if always || point - start > WIDTH {
-            lines.push(format!("{}\\", &text[start..point]));
+            lines.push(format!("{}{escape}", &text[start..point]));
             start = point;
         }
     }
@@ -174,7 +175,7 @@ pub(crate) mod tests {
     }
 
     fn lines(text: &str) -> Vec<String> {
-        match layout(text) {
+        match layout(text, '\\') {
             Layout::Lines(l) => l,
             Layout::Heredoc { .. } => panic!("unexpected heredoc"),
         }
@@ -231,8 +232,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_trailing_backslash_cannot_continue_onto_the_next_instruction() {
+        assert!(matches!(layout("echo x \\", '\\'), Layout::Heredoc { .. }));
+        assert!(matches!(
+            layout("echo x \\  ", '\\'),
+            Layout::Heredoc { .. }
+        ));
+    }
+
+    #[test]
     fn multi_line_scripts_become_heredocs_with_a_free_terminator() {
-        match layout("echo a\nEOF\necho b\n") {
+        match layout("echo a\nEOF\necho b\n", '\\') {
             Layout::Heredoc { terminator, body } => {
                 assert_eq!(terminator, "EOF1");
                 assert_eq!(body, ["echo a", "EOF", "echo b"]);

@@ -132,6 +132,19 @@ impl FakeCluster {
         self.shared.log.execs()
     }
 
+    /// Waits until at least `n` exec sessions finished (a session is logged once its connection
+    /// is closed, which can be a moment after the client has its status), at most `timeout`.
+    pub fn wait_for_execs(&self, n: usize, timeout: Duration) -> Vec<ExecRecord> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let execs = self.execs();
+            if execs.len() >= n || std::time::Instant::now() >= deadline {
+                return execs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Forgets the logged requests and execs.
     pub fn clear_log(&self) {
         self.shared.log.clear();

@@ -6,6 +6,9 @@ use std::process::{Command, Output, Stdio};
 
 use fake_cluster::{FakeCluster, Scenario};
 
+/// How long to wait for an exec session to be logged after its client finished.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The seed scenario file.
 pub fn arc_scenario_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arc.yaml")

@@ -1,6 +1,6 @@
 //! `kubectl cp` both ways against the fake: real GNU tar inside the container rootfs.
 
-use crate::common::{Kubectl, start_arc};
+use crate::common::{Kubectl, WAIT, start_arc};
 
 #[test]
 fn cp_downloads_a_file_from_the_container() {
@@ -11,7 +11,7 @@ fn cp_downloads_a_file_from_the_container() {
         .expect_code(0);
     let got = std::fs::read_to_string(kubectl.dir.path().join("out")).unwrap();
     assert_eq!(got, "jumpstart-sql-0\n");
-    let exec = &cluster.execs()[0];
+    let exec = &cluster.wait_for_execs(1, WAIT)[0];
     assert_eq!(exec.command, ["tar", "cf", "-", "/etc/hostname"]);
 }
 
@@ -54,7 +54,11 @@ fn cp_uploads_a_file_owned_by_the_container_user() {
         10001,
         "the remote tar ran as the container user"
     );
-    let commands: Vec<Vec<String>> = cluster.execs().into_iter().map(|e| e.command).collect();
+    let commands: Vec<Vec<String>> = cluster
+        .wait_for_execs(2, WAIT)
+        .into_iter()
+        .map(|e| e.command)
+        .collect();
     assert_eq!(commands[0], ["test", "-d", "/tmp/file"]);
     assert_eq!(commands[1], ["tar", "-xmf", "-", "-C", "/tmp"]);
 }

@@ -4,7 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use crate::common::{Kubectl, assert_client_132, start_arc, start_yaml};
+use crate::common::{Kubectl, WAIT, assert_client_132, start_arc, start_yaml};
 
 #[test]
 fn exec_ls_lists_the_container_rootfs_over_websocket_v5() {
@@ -44,7 +44,7 @@ fn exec_ls_lists_the_container_rootfs_over_websocket_v5() {
         exec.websocket_protocols.as_deref(),
         Some("v5.channel.k8s.io")
     );
-    let record = &cluster.execs()[0];
+    let record = &cluster.wait_for_execs(1, WAIT)[0];
     assert_eq!(record.command, ["ls", "/"]);
     assert_eq!(
         (record.exit_code, record.outcome.as_str()),
@@ -73,7 +73,7 @@ fn exec_stdin_reaches_the_process_which_runs_as_the_container_user() {
         )
         .expect_code(0);
     assert_eq!(run.stdout, format!("{input}10001\n10001\n"));
-    let record = &cluster.execs()[0];
+    let record = &cluster.wait_for_execs(1, WAIT)[0];
     assert!(
         record.stdin_closed,
         "kubectl sent the v5 close frame for stdin"

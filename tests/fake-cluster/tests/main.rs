@@ -3,6 +3,8 @@
 //! what real clients need.
 
 mod common;
+mod kube_client;
 mod kubectl_cp;
+mod kubectl_debug;
 mod kubectl_exec;
 mod kubectl_get;

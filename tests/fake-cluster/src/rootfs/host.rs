@@ -1,9 +1,11 @@
 //! Copying host executables into a rootfs together with the shared libraries `ldd` lists,
 //! so they run after `chroot`. Only reads the host; writes only under the rootfs.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 
 use crate::error::Error;
 
@@ -18,11 +20,22 @@ pub fn find(name: &str) -> Option<PathBuf> {
 }
 
 /// Shared-library paths `ldd` prints for `binary` (the loader included); empty for static ones.
+/// Cached per process: every rootfs of a test run asks for the same binaries.
 pub fn libraries(binary: &Path) -> Vec<PathBuf> {
-    let Ok(out) = Command::new("ldd").arg(binary).output() else {
-        return Vec::new();
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Vec<PathBuf>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(binary) {
+        return hit.clone();
+    }
+    let libs = match Command::new("ldd").arg(binary).output() {
+        Ok(out) => parse_ldd(&String::from_utf8_lossy(&out.stdout)),
+        Err(_) => Vec::new(),
     };
-    parse_ldd(&String::from_utf8_lossy(&out.stdout))
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(binary.to_path_buf(), libs.clone());
+    libs
 }
 
 /// Parses `ldd` output: `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)` and

@@ -9,6 +9,15 @@ pub enum Error {
     /// The cluster could not be reached or said no.
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
+    /// The image source could not be opened or read.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    /// The image config could not be parsed.
+    #[error(transparent)]
+    Image(#[from] crate::image::ImageError),
+    /// `--platform` did not parse.
+    #[error(transparent)]
+    Platform(#[from] crate::image::platform::ParsePlatformError),
     /// Writing the product failed.
     #[error(transparent)]
     Stdout(#[from] crate::app::printer::StdoutError),
@@ -31,9 +40,13 @@ impl Error {
     /// decide.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Cluster(_) | Self::Stdout(_) | Self::WriteFile { .. } | Self::Runtime(_) => {
-                ExitStatus::Failure
-            }
+            Self::Cluster(_)
+            | Self::Registry(_)
+            | Self::Image(_)
+            | Self::Platform(_)
+            | Self::Stdout(_)
+            | Self::WriteFile { .. }
+            | Self::Runtime(_) => ExitStatus::Failure,
         }
     }
 }

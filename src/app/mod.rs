@@ -1,13 +1,16 @@
 //! The only place where the runtime, I/O and the terminal meet: it wires `cli` requests to
 //! the `registry`, `cluster`, `image` and `transfer` cores and prints through `printer`.
 
+mod batch;
 mod completion;
+mod counting;
 pub mod dispatch;
 pub mod exit;
 mod images;
 pub mod printer;
 pub mod progress;
 mod recover;
+mod resolve_target;
 mod table;
 pub mod version;
 

@@ -94,8 +94,25 @@ pub struct RegistryArgs {
 pub struct RecoverArgs {
     /// What to recover: an image reference, archive, layout, config file, `-`, or a pod or
     /// workload (see SOURCE forms below).
-    #[arg(value_name = "SOURCE", required = true)]
+    #[arg(value_name = "SOURCE", required_unless_present = "all")]
     pub source: Option<String>,
+    /// Recover every distinct image the pods of the namespace run (with -n, -l), once per
+    /// digest, into --output-dir.
+    #[arg(long, requires = "output_dir", conflicts_with = "source")]
+    pub all: bool,
+    /// With --all: only pods matching this label selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR", requires = "all")]
+    pub selector: Option<String>,
+    /// With --all: write DIR/<registry>/<repo>/<tag-or-digest>/Dockerfile and DIR/index.json.
+    #[arg(long, value_name = "DIR", requires = "all")]
+    pub output_dir: Option<PathBuf>,
+    /// A candidate base image to compare layers and history with (repeatable).
+    #[arg(long = "base", value_name = "REF")]
+    pub bases: Vec<String>,
+    /// Print the original Dockerfile from a BuildKit provenance attestation (mode=max)
+    /// when the image carries one.
+    #[arg(long)]
+    pub provenance: bool,
     /// Container of the pod or workload (default: the default-container annotation, else the
     /// only container).
     #[arg(short = 'c', long)]
@@ -159,6 +176,88 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         words: Vec<String>,
     },
+}
+
+/// `cp` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Paths: [NAMESPACE/]POD:PATH is in a container; anything else is local (C:\\x and ./a:b too).
+Remote globs (POD:/var/log/*.log) are expanded in the container, never by a shell.
+
+Exit codes: 0 every entry copied; 1 partial (paths skipped: each is printed on stderr and
+written to --error-log); 2 failure (nothing trustworthy: truncated stream, missing exit
+status, no tar, bad arguments).")]
+pub struct CpArgs {
+    /// Source: POD:PATH or a local path.
+    #[arg(value_name = "SRC")]
+    pub src: std::ffi::OsString,
+    /// Destination: a local path or POD:PATH.
+    #[arg(value_name = "DEST")]
+    pub dest: std::ffi::OsString,
+    /// Container (default: the default-container annotation, else the first, with a notice).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Reconnect this many times when the stream breaks, continuing where it stopped.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+    /// After copying, compare sha256 sums computed in the container with the local files.
+    #[arg(long)]
+    pub verify: bool,
+    /// Also write each skipped path as a JSON line (path, reason) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub error_log: Option<PathBuf>,
+    /// Keep owners (uid/gid) of downloaded files; needs root.
+    #[arg(long)]
+    pub preserve_owner: bool,
+    /// Stay on the root filesystem of the container when copying `/`.
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// Do not keep remote modes and owners on upload (`tar --no-same-owner
+    /// --no-same-permissions`).
+    #[arg(long)]
+    pub no_preserve: bool,
+    /// For containers without tar or shell: add an ephemeral debug container with this
+    /// image, targeting the container, and copy through it from /proc/1/root. Ephemeral
+    /// containers cannot be removed until the pod is deleted.
+    #[arg(long, value_name = "IMAGE")]
+    pub debug_image: Option<String>,
+}
+
+/// `extract` arguments.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The image (any SOURCE form except pods; use the pod's image reference).
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The folder to write into (created if missing).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// Only this layer (0-based, oldest first).
+    #[arg(long, value_name = "N", conflicts_with = "flatten")]
+    pub layer: Option<usize>,
+    /// Only entries under this path (e.g. usr/bin).
+    #[arg(long, value_name = "PREFIX")]
+    pub path: Option<String>,
+    /// Every layer in order with deletions applied: the image's root filesystem.
+    #[arg(long)]
+    pub flatten: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first image.
+    #[arg(value_name = "SOURCE_A")]
+    pub a: String,
+    /// The second image.
+    #[arg(value_name = "SOURCE_B")]
+    pub b: String,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// `images` arguments.

@@ -106,6 +106,12 @@ pub struct RecoverRequest {
     pub filter_noise: bool,
     /// `--secrets`.
     pub secrets: bool,
+    /// `--all` with its selector and output folder.
+    pub batch: Option<BatchSettings>,
+    /// `--base` candidates.
+    pub bases: Vec<String>,
+    /// `--provenance`.
+    pub provenance: bool,
     /// Registry access.
     pub registry: RegistrySettings,
     /// Cluster access.
@@ -125,6 +131,76 @@ pub struct ImagesRequest {
     pub json: bool,
     /// Cluster access.
     pub cluster: ClusterSettings,
+    /// Terminal settings.
+    pub output: OutputSettings,
+}
+
+/// `--all`: every distinct image of a namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSettings {
+    /// `-l`.
+    pub selector: Option<String>,
+    /// `--output-dir`.
+    pub output_dir: PathBuf,
+}
+
+/// `cp SRC DEST`.
+#[derive(Debug)]
+pub struct CpRequest {
+    /// Source as typed.
+    pub src: std::ffi::OsString,
+    /// Destination as typed.
+    pub dest: std::ffi::OsString,
+    /// `-c`.
+    pub container: Option<String>,
+    /// `--retries`.
+    pub retries: u32,
+    /// `--verify`.
+    pub verify: bool,
+    /// `--error-log`.
+    pub error_log: Option<PathBuf>,
+    /// `--preserve-owner`.
+    pub preserve_owner: bool,
+    /// `--one-file-system`.
+    pub one_file_system: bool,
+    /// `--no-preserve`.
+    pub no_preserve: bool,
+    /// `--debug-image`.
+    pub debug_image: Option<String>,
+    /// Cluster access.
+    pub cluster: ClusterSettings,
+    /// Terminal settings.
+    pub output: OutputSettings,
+}
+
+/// `extract SOURCE DEST`.
+#[derive(Debug)]
+pub struct ExtractRequest {
+    /// The image source.
+    pub source: String,
+    /// Destination folder.
+    pub dest: PathBuf,
+    /// `--layer`.
+    pub layer: Option<usize>,
+    /// `--path`.
+    pub path: Option<String>,
+    /// `--flatten`.
+    pub flatten: bool,
+    /// Registry access.
+    pub registry: RegistrySettings,
+    /// Terminal settings.
+    pub output: OutputSettings,
+}
+
+/// `diff A B`.
+#[derive(Debug)]
+pub struct DiffRequest {
+    /// First image source.
+    pub a: String,
+    /// Second image source.
+    pub b: String,
+    /// Registry access.
+    pub registry: RegistrySettings,
     /// Terminal settings.
     pub output: OutputSettings,
 }

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use clap::FromArgMatches;
 
-use super::args::{Cli, Command, CompletionTarget, FilesMode, OutputFormat, TableFormat};
+use super::args::{
+    Cli, Command, CompletionTarget, FilesMode, OutputFormat, RegistryArgs, TableFormat,
+};
 use super::request::{
-    ClusterSettings, Format, ImagesRequest, Listing, OutputSettings, RecoverRequest,
+    BatchSettings, ClusterSettings, Format, ImagesRequest, Listing, OutputSettings, RecoverRequest,
     RegistrySettings, Request,
 };
 use super::target;
@@ -71,6 +73,15 @@ fn display_name(argv0: Option<&std::ffi::OsStr>) -> String {
     }
 }
 
+fn registry_settings(r: RegistryArgs) -> RegistrySettings {
+    RegistrySettings {
+        plain_http: r.plain_http,
+        ca_files: r.ca_file,
+        insecure_skip_tls_verify: r.insecure_skip_tls_verify,
+        platform: r.platform,
+    }
+}
+
 fn resolve(cli: Cli) -> Request {
     let g = cli.global;
     let output = OutputSettings {
@@ -128,12 +139,13 @@ fn resolve(cli: Cli) -> Request {
                 max_files: r.max_files,
                 filter_noise: !r.no_filter,
                 secrets: r.secrets,
-                registry: RegistrySettings {
-                    plain_http: r.registry.plain_http,
-                    ca_files: r.registry.ca_file,
-                    insecure_skip_tls_verify: r.registry.insecure_skip_tls_verify,
-                    platform: r.registry.platform,
-                },
+                batch: r.all.then(|| BatchSettings {
+                    selector: r.selector,
+                    output_dir: r.output_dir.unwrap_or_default(),
+                }),
+                bases: r.bases,
+                provenance: r.provenance,
+                registry: registry_settings(r.registry),
                 cluster,
                 output,
             }))

@@ -59,13 +59,12 @@ pub fn rows(pods: &[Pod], node_platforms: &BTreeMap<String, String>) -> Vec<Inve
     out
 }
 
-/// Lists pods (`namespace` `None` = all namespaces) and their nodes' platforms. Nodes that
-/// cannot be read (RBAC) leave the platform empty.
-pub async fn fetch_inventory(
+/// Lists pods (`namespace` `None` = all namespaces), sorted by namespace and name.
+pub async fn fetch_pods(
     client: &kube::Client,
     namespace: Option<&str>,
     selector: Option<&str>,
-) -> Result<Vec<InventoryRow>, ClusterError> {
+) -> Result<Vec<Pod>, ClusterError> {
     let pods: Api<Pod> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
@@ -88,8 +87,13 @@ pub async fn fetch_inventory(
     list.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
     });
+    Ok(list)
+}
+
+/// Every node's `os/arch`; empty when nodes cannot be listed (RBAC often denies it).
+pub async fn fetch_node_platforms(client: &kube::Client) -> BTreeMap<String, String> {
     let nodes: Api<Node> = Api::all(client.clone());
-    let node_platforms: BTreeMap<String, String> = match nodes.list(&ListParams::default()).await {
+    match nodes.list(&ListParams::default()).await {
         Ok(l) => l
             .items
             .into_iter()
@@ -103,8 +107,17 @@ pub async fn fetch_inventory(
             })
             .collect(),
         Err(_) => BTreeMap::new(),
-    };
-    Ok(rows(&list, &node_platforms))
+    }
+}
+
+/// Lists pods and their nodes' platforms as rows.
+pub async fn fetch_inventory(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+) -> Result<Vec<InventoryRow>, ClusterError> {
+    let pods = fetch_pods(client, namespace, selector).await?;
+    Ok(rows(&pods, &fetch_node_platforms(client).await))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::descriptor::LayerDescriptor;
+use super::history::KEYWORDS;
 use super::recover::Recovery;
 use super::{RecoverInput, RenderOptions, parse_config, recover, render_dockerfile};
 
@@ -275,12 +276,17 @@ macro_rules! snapshot_fixture {
 }
 
 /// The output contract: a Dockerfile whose non-instruction lines are all comments.
-fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
+pub(super) fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
     let mut continued = false;
     let mut heredoc: Option<String> = None;
+    let escape = if text.starts_with("# escape=`") {
+        '`'
+    } else {
+        '\\'
+    };
     for line in text.lines() {
         if let Some(term) = &heredoc {
-            if line == term {
+            if line.trim_start_matches('\t') == term {
                 heredoc = None;
             }
             continue;
@@ -288,14 +294,16 @@ fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
         if !continued && !line.is_empty() && !line.starts_with('#') {
             let keyword = line.split(' ').next().unwrap_or("");
             assert!(
-                keyword.chars().all(|c| c.is_ascii_uppercase()),
+                keyword == "FROM" || KEYWORDS.contains(&keyword),
                 "not an instruction: {line:?}"
             );
         }
-        if let Some(pos) = line.find("<<").filter(|_| !line.starts_with('#')) {
-            heredoc = Some(line[pos + 2..].to_owned());
+        if let Some(word) = crate::image::runtext::heredoc_word(line)
+            .filter(|_| !line.starts_with('#') && !continued)
+        {
+            heredoc = Some(word.to_owned());
         }
-        continued = !line.starts_with('#') && line.ends_with('\\');
+        continued = (continued || !line.starts_with('#')) && line.ends_with(escape);
     }
 }
 
@@ -333,3 +341,10 @@ snapshot_fixture!(
     classic_ubuntu_base_then_buildkit,
     "goodwithtech_dockle_add_with_arg_statement.json"
 );
+
+#[test]
+fn hello_world_json_record_format() {
+    let r = recover_raw(fixture!("google_go-containerregistry_hello-world-v25.json"));
+    let text = serde_json::to_string_pretty(&super::render_json(&r)).unwrap();
+    insta::assert_snapshot!("buildkit_hello_world_json", text);
+}

@@ -152,20 +152,23 @@ impl Instruction {
     }
 }
 
+/// The Dockerfile escape character: `\\` by default, `` ` `` after `# escape=`` ` (Windows).
+pub(crate) const DEFAULT_ESCAPE: char = '\\';
+
 /// Quotes an ENV/LABEL/ARG word when the Dockerfile would otherwise split or expand it.
-pub(crate) fn quote_word(v: &str) -> String {
+pub(crate) fn quote_word(v: &str, escape: char) -> String {
     let plain = !v.is_empty()
         && !v
             .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | '$' | '`'));
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '$' | '`') || c == escape);
     if plain {
         return v.to_owned();
     }
     let mut out = String::with_capacity(v.len() + 2);
     out.push('"');
     for c in v.chars() {
-        if matches!(c, '"' | '\\' | '$') {
-            out.push('\\');
+        if matches!(c, '"' | '$') || c == escape {
+            out.push(escape);
         }
         out.push(c);
     }
@@ -181,112 +184,156 @@ fn json_array(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-fn write_shell(f: &mut fmt::Formatter<'_>, prefix: &str, text: &str) -> fmt::Result {
-    match runtext::layout(text) {
-        Layout::Lines(lines) => {
-            write!(f, "{prefix}{}", lines[0])?;
-            for l in &lines[1..] {
-                write!(f, "\n{l}")?;
-            }
-            Ok(())
-        }
-        Layout::Heredoc { terminator, body } => {
-            write!(f, "{prefix}<<{terminator}")?;
-            for l in &body {
-                write!(f, "\n{l}")?;
-            }
-            write!(f, "\n{terminator}")
-        }
+impl Instruction {
+    /// The instruction as Dockerfile text for a file whose escape character is `escape`.
+    pub fn to_dockerfile(&self, escape: char) -> String {
+        let mut w = Writer {
+            out: String::new(),
+            escape,
+        };
+        w.instruction(self);
+        w.out
     }
-}
-
-fn write_form(f: &mut fmt::Formatter<'_>, keyword: &str, form: &CommandForm) -> fmt::Result {
-    match form {
-        CommandForm::Exec(argv) => write!(f, "{keyword} {}", json_array(argv)),
-        CommandForm::Shell(text) => write_shell(f, &format!("{keyword} "), text),
-    }
-}
-
-fn write_pairs(
-    f: &mut fmt::Formatter<'_>,
-    keyword: &str,
-    pairs: &[(String, String)],
-) -> fmt::Result {
-    let words: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", quote_word(k), quote_word(v)))
-        .collect();
-    let one_line = format!("{keyword} {}", words.join(" "));
-    if words.len() < 2 || one_line.len() <= 80 {
-        return f.write_str(&one_line);
-    }
-    write!(f, "{keyword} {}", words.join(" \\\n    "))
 }
 
 impl fmt::Display for Instruction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Run(form) => write_form(f, "RUN", form),
-            Self::Cmd(form) => write_form(f, "CMD", form),
-            Self::Entrypoint(form) => write_form(f, "ENTRYPOINT", form),
-            Self::Copy(c) | Self::Add(c) => {
-                write!(f, "{}", self.keyword())?;
-                for w in c.flags.iter().chain(&c.sources) {
-                    write!(f, " {w}")?;
-                }
-                write!(f, " {}", c.dest)
-            }
-            Self::Env(pairs) => write_pairs(f, "ENV", pairs),
-            Self::Label(pairs) => write_pairs(f, "LABEL", pairs),
-            Self::Arg(args) => {
-                f.write_str("ARG")?;
-                for (name, value) in args {
-                    match value {
-                        Some(v) => write!(f, " {name}={}", quote_word(v))?,
-                        None => write!(f, " {name}")?,
-                    }
-                }
-                Ok(())
-            }
-            Self::Expose(ports) => write!(f, "EXPOSE {}", ports.join(" ")),
-            Self::Volume(v) => write!(f, "VOLUME {}", json_array(v)),
-            Self::Shell(v) => write!(f, "SHELL {}", json_array(v)),
-            Self::User(s) => write!(f, "USER {s}"),
-            Self::Workdir(s) => write!(f, "WORKDIR {s}"),
-            Self::Stopsignal(s) => write!(f, "STOPSIGNAL {s}"),
-            Self::Maintainer(s) => write!(f, "MAINTAINER {s}"),
-            Self::Onbuild(s) => write!(f, "ONBUILD {s}"),
-            Self::Verbatim { keyword, text } => write!(f, "{keyword} {text}"),
-            Self::Healthcheck(h) => write_health(f, h),
-        }
+        f.write_str(&self.to_dockerfile(DEFAULT_ESCAPE))
     }
 }
 
-fn write_health(f: &mut fmt::Formatter<'_>, h: &Health) -> fmt::Result {
-    let Some((kind, args)) = h.test.split_first() else {
-        return f.write_str("HEALTHCHECK NONE");
-    };
-    if kind == "NONE" {
-        return f.write_str("HEALTHCHECK NONE");
-    }
-    let mut prefix = String::from("HEALTHCHECK ");
-    let opts = [
-        ("interval", &h.interval),
-        ("timeout", &h.timeout),
-        ("start-period", &h.start_period),
-        ("start-interval", &h.start_interval),
-    ];
-    for (name, value) in opts {
-        if let Some(v) = value {
-            prefix.push_str(&format!("--{name}={v} "));
+struct Writer {
+    out: String,
+    escape: char,
+}
+
+impl Writer {
+    fn shell(&mut self, prefix: &str, text: &str) {
+        match runtext::layout(text, self.escape) {
+            Layout::Lines(lines) => {
+                self.out.push_str(prefix);
+                self.out.push_str(&lines.join("\n"));
+            }
+            Layout::Raw(lines) => {
+                self.out.push_str(prefix);
+                self.out.push_str(&lines.join("\n"));
+            }
+            Layout::Heredoc { terminator, body } => {
+                self.out.push_str(&format!("{prefix}<<{terminator}"));
+                for l in &body {
+                    self.out.push('\n');
+                    self.out.push_str(l);
+                }
+                self.out.push('\n');
+                self.out.push_str(&terminator);
+            }
         }
     }
-    if let Some(r) = h.retries {
-        prefix.push_str(&format!("--retries={r} "));
+
+    fn form(&mut self, keyword: &str, form: &CommandForm) {
+        match form {
+            CommandForm::Exec(argv) => self
+                .out
+                .push_str(&format!("{keyword} {}", json_array(argv))),
+            CommandForm::Shell(text) => self.shell(&format!("{keyword} "), text),
+        }
     }
-    match kind.as_str() {
-        "CMD-SHELL" => write_shell(f, &format!("{prefix}CMD "), &args.join(" ")),
-        _ => write!(f, "{prefix}CMD {}", json_array(args)),
+
+    fn pairs(&mut self, keyword: &str, pairs: &[(String, String)]) {
+        let e = self.escape;
+        let words: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", quote_word(k, e), quote_word(v, e)))
+            .collect();
+        let one_line = format!("{keyword} {}", words.join(" "));
+        if words.len() < 2 || one_line.len() <= 80 {
+            self.out.push_str(&one_line);
+        } else {
+            self.out
+                .push_str(&format!("{keyword} {}", words.join(&format!(" {e}\n    "))));
+        }
+    }
+
+    /// A single-line argument (WORKDIR, USER, COPY …) must not end in the escape character,
+    /// or the parser would join the next instruction to it.
+    fn plain(&mut self, line: String) {
+        if line.trim_end().ends_with(self.escape) {
+            self.out.push_str(&format!(
+                "# dfimage: warning: the next line ends in {:?}, which a Dockerfile parser reads as a line continuation\n",
+                self.escape
+            ));
+        }
+        self.out.push_str(&line);
+    }
+
+    fn instruction(&mut self, i: &Instruction) {
+        match i {
+            Instruction::Run(form) => self.form("RUN", form),
+            Instruction::Cmd(form) => self.form("CMD", form),
+            Instruction::Entrypoint(form) => self.form("ENTRYPOINT", form),
+            Instruction::Copy(c) | Instruction::Add(c) => {
+                let mut line = i.keyword().to_owned();
+                for w in c.flags.iter().chain(&c.sources) {
+                    line.push(' ');
+                    line.push_str(w);
+                }
+                line.push(' ');
+                line.push_str(&c.dest);
+                self.plain(line);
+            }
+            Instruction::Env(pairs) => self.pairs("ENV", pairs),
+            Instruction::Label(pairs) => self.pairs("LABEL", pairs),
+            Instruction::Arg(args) => {
+                let mut line = String::from("ARG");
+                for (name, value) in args {
+                    match value {
+                        Some(v) => {
+                            line.push_str(&format!(" {name}={}", quote_word(v, self.escape)))
+                        }
+                        None => line.push_str(&format!(" {name}")),
+                    }
+                }
+                self.out.push_str(&line);
+            }
+            Instruction::Expose(ports) => self.plain(format!("EXPOSE {}", ports.join(" "))),
+            Instruction::Volume(v) => self.out.push_str(&format!("VOLUME {}", json_array(v))),
+            Instruction::Shell(v) => self.out.push_str(&format!("SHELL {}", json_array(v))),
+            Instruction::User(s) => self.plain(format!("USER {s}")),
+            Instruction::Workdir(s) => self.plain(format!("WORKDIR {s}")),
+            Instruction::Stopsignal(s) => self.plain(format!("STOPSIGNAL {s}")),
+            Instruction::Maintainer(s) => self.plain(format!("MAINTAINER {s}")),
+            Instruction::Onbuild(s) => self.plain(format!("ONBUILD {s}")),
+            Instruction::Verbatim { keyword, text } => self.plain(format!("{keyword} {text}")),
+            Instruction::Healthcheck(h) => self.health(h),
+        }
+    }
+
+    fn health(&mut self, h: &Health) {
+        let Some((kind, args)) = h.test.split_first().filter(|(k, _)| *k != "NONE") else {
+            self.out.push_str("HEALTHCHECK NONE");
+            return;
+        };
+        let mut prefix = String::from("HEALTHCHECK ");
+        let opts = [
+            ("interval", &h.interval),
+            ("timeout", &h.timeout),
+            ("start-period", &h.start_period),
+            ("start-interval", &h.start_interval),
+        ];
+        for (name, value) in opts {
+            if let Some(v) = value {
+                prefix.push_str(&format!("--{name}={v} "));
+            }
+        }
+        if let Some(r) = h.retries {
+            prefix.push_str(&format!("--retries={r} "));
+        }
+        match kind.as_str() {
+            "CMD-SHELL" => self.shell(&format!("{prefix}CMD "), &args.join(" ")),
+            _ => self
+                .out
+                .push_str(&format!("{prefix}CMD {}", json_array(args))),
+        }
     }
 }
 

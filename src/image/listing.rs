@@ -15,6 +15,8 @@
 //! | `  (N noise entries hidden …)` | what the noise filter left out, per class |
 //! | `  note: …` | owners, setuid files not listed, stream notes |
 //!
+//! A name with a `..` component is marked `unsafe name` (it would escape on extraction).
+//!
 //! "Unusual" mode: anything but 0644/0755 for files and 0755 for directories, plus the words
 //! setuid, setgid, sticky, world-writable. Owner: shown on an entry when it differs from the
 //! layer's most common owner; a most common owner other than root gets a note. Names are
@@ -208,6 +210,9 @@ pub fn entry_line(entry: &LayerEntry, dominant_owner: (u64, u64)) -> String {
         }
     };
     attrs.extend(mode_words(entry));
+    if entry.path.has_parent_component() {
+        attrs.push("unsafe name: `..`".to_owned());
+    }
     if (entry.uid, entry.gid) != dominant_owner {
         attrs.push(format!("owner {}:{}", entry.uid, entry.gid));
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::base::BaseImage;
+use super::instruction::DEFAULT_ESCAPE;
 use super::recover::{Recovery, Step, UnpairedLayer};
 
 pub use super::header::{HeaderMeta, render_header};
@@ -66,8 +67,9 @@ fn from_note(base: &BaseImage) -> String {
     };
     let boundary = match (base.boundary, base.boundary_reason) {
         (Some(b), Some(r)) => format!(
-            "; its {} shown as comments below (boundary: {r})",
-            entries(b + 1)
+            "; the base's {} {} shown as comments below (boundary: {r})",
+            entries(b + 1),
+            if b == 0 { "is" } else { "are" }
         ),
         (None, _) if base.name.as_deref() == Some("scratch") => String::new(),
         _ => "; where the base ends is unknown, so every history entry is shown".to_owned(),
@@ -80,13 +82,13 @@ fn from_note(base: &BaseImage) -> String {
     )
 }
 
-fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>) {
+fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>, escape: char) {
     for f in &s.flags {
         comment(out, "# ", &f.to_string());
     }
     match &s.instruction {
         Some(i) => {
-            out.push_str(&i.to_string());
+            out.push_str(&i.to_dockerfile(escape));
             out.push('\n');
         }
         None if s.flags.is_empty() => {
@@ -104,9 +106,9 @@ fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>) {
     listing(out, s.layer, options);
 }
 
-fn base_step(out: &mut String, s: &Step) {
+fn base_step(out: &mut String, s: &Step, escape: char) {
     match &s.instruction {
-        Some(i) => comment(out, "#   ", &i.to_string()),
+        Some(i) => comment(out, "#   ", &i.to_dockerfile(escape)),
         None => {
             let what = s.flags.first().map_or_else(
                 || s.entry.created_by.clone().unwrap_or_default(),
@@ -135,6 +137,16 @@ fn unpaired(out: &mut String, u: &UnpairedLayer, options: &RenderOptions<'_>) {
 /// Renders the recovered Dockerfile.
 pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> String {
     let mut out = String::new();
+    // Windows paths end in `\`, which would read as a line continuation: use the backtick,
+    // as Windows Dockerfiles do. The directive must be the very first line.
+    let escape = if recovery.platform.starts_with("windows") {
+        '`'
+    } else {
+        DEFAULT_ESCAPE
+    };
+    if escape != DEFAULT_ESCAPE {
+        out.push_str(&format!("# escape={escape}\n"));
+    }
     comment(
         &mut out,
         "# ",
@@ -171,7 +183,7 @@ pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> St
             &format!("--- base image: {} ---", entries(base_steps.len())),
         );
         for s in &base_steps {
-            base_step(&mut out, s);
+            base_step(&mut out, s, escape);
         }
         comment(&mut out, "# ", "--- end of base image ---");
     }
@@ -192,7 +204,7 @@ pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> St
         unpaired(&mut out, u, options);
     }
     for s in recovery.steps.iter().filter(|s| !s.in_base) {
-        step(&mut out, s, options);
+        step(&mut out, s, options, escape);
     }
     for u in late {
         unpaired(&mut out, u, options);
@@ -201,7 +213,7 @@ pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> St
         for f in &t.flags {
             comment(&mut out, "# ", &f.to_string());
         }
-        out.push_str(&t.instruction.to_string());
+        out.push_str(&t.instruction.to_dockerfile(escape));
         out.push('\n');
     }
     out

@@ -54,6 +54,8 @@ pub struct CredentialEnv {
     pub xdg_runtime_dir: Option<PathBuf>,
     /// `$PATH`, searched for `docker-credential-NAME`.
     pub path: Option<OsString>,
+    /// How long a helper may run; `None` means 10 seconds.
+    pub helper_timeout: Option<Duration>,
 }
 
 impl CredentialEnv {
@@ -67,6 +69,7 @@ impl CredentialEnv {
             registry_auth_file: var("REGISTRY_AUTH_FILE").map(PathBuf::from),
             xdg_runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
             path: var("PATH"),
+            helper_timeout: None,
         }
     }
 }
@@ -280,7 +283,8 @@ async fn run_helper(
         drop(stdin);
         child.wait_with_output().await
     };
-    let output = tokio::time::timeout(HELPER_TIMEOUT, run)
+    let limit = env.helper_timeout.unwrap_or(HELPER_TIMEOUT);
+    let output = tokio::time::timeout(limit, run)
         .await
         .map_err(|_| format!("docker-credential-{name} timed out"))?
         .map_err(|e| format!("docker-credential-{name} failed ({})", e.kind()))?;

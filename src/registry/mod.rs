@@ -24,7 +24,7 @@ pub use credentials::{
     Credential, CredentialEnv, CredentialSet, find_credentials, lookup_in_document,
 };
 pub use error::RegistryError;
-pub use open::open_image;
+pub use open::{open_image, open_reader};
 pub use opened::{FetchOptions, OpenedImage};
 pub use source::SourceSpec;
 pub use store::BlobReader;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::archive::{choose_entry, digest_from_member_name, parse_docker_manifest};
 use super::credentials::{CredentialEnv, find_credentials};
@@ -56,7 +56,7 @@ pub async fn open_image(
             open_docker_archive(store, spec.describe(), reference.as_deref(), &wanted, None).await
         }
         SourceSpec::Path(path) => open_path(path, &wanted).await,
-        SourceSpec::Stdin => open_stdin(&wanted).await,
+        SourceSpec::Stdin => open_reader(tokio::io::stdin(), &wanted).await,
     }
 }
 
@@ -292,6 +292,7 @@ async fn open_legacy_entry(
         display_ref: display,
         index_digest: None,
         manifest_digest: None,
+        manifest_media_type: String::new(),
         platforms_available: Vec::new(),
         manifest_annotations: Default::default(),
         config_bytes,
@@ -415,8 +416,12 @@ async fn open_tar(
     }
 }
 
-async fn open_stdin(wanted: &Platform) -> Result<OpenedImage, RegistryError> {
-    let mut stdin = tokio::io::stdin();
+/// Opens an image from a byte stream (standard input): a raw config JSON is read whole
+/// (capped), an archive is spooled to a temporary file that lives as long as the image.
+pub async fn open_reader<R: AsyncRead + Unpin>(
+    mut stdin: R,
+    wanted: &Platform,
+) -> Result<OpenedImage, RegistryError> {
     let mut head = Vec::with_capacity(512);
     (&mut stdin)
         .take(512)
@@ -453,7 +458,11 @@ async fn open_stdin(wanted: &Platform) -> Result<OpenedImage, RegistryError> {
                     .unwrap_or_default()
             ));
             let temp = Arc::new(TempFile(path.clone()));
-            let mut file = tokio::fs::File::create(&path)
+            // create_new: never write through something planted at that name.
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
                 .await
                 .map_err(|e| RegistryError::io(&path, e))?;
             tokio::io::AsyncWriteExt::write_all(&mut file, &head)

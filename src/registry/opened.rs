@@ -49,6 +49,9 @@ pub struct OpenedImage {
     pub index_digest: Option<String>,
     /// Digest of the image manifest (`None` for legacy docker-archives and raw configs).
     pub manifest_digest: Option<String>,
+    /// Media type of the image manifest (written or inferred; empty for legacy
+    /// docker-archives and raw configs).
+    pub manifest_media_type: String,
     /// The platform of the image: the index entry's, else the config's `os`/`architecture`.
     pub platform: Option<Platform>,
     /// Platforms the index offered (attestations left out); empty without an index.

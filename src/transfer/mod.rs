@@ -5,12 +5,29 @@
 mod dest_tree;
 pub mod error;
 mod extract;
+pub mod flavor;
+pub mod outcome;
+pub mod pack;
+pub mod plan;
+pub mod remote_stderr;
+pub mod resume;
 pub mod safe_path;
 pub mod spec;
 mod stream_guard;
 pub mod unpack;
 
 pub use error::TransferError;
+pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
+pub use outcome::{
+    CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
+};
+pub use pack::{PackOptions, PackSummary, pack};
+pub use plan::{
+    DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
+    UploadTarget, parse_dest_check, plan_download, plan_upload,
+};
+pub use remote_stderr::{RemoteMessage, classify_line};
+pub use resume::{Continuation, ResumeState, ResumeStrategy};
 pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };

@@ -91,6 +91,21 @@ impl LayerTar {
     }
 }
 
+/// One PAX record, `"<len> key=value\n"`, where the length counts the whole record.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+fn pax_header(records: &[u8]) -> (tar::Header, Vec<u8>) {
+    let header = LayerTar::header(tar::EntryType::XHeader, 0o644, (0, 0));
+    (header, records.to_vec())
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(data).expect("gzip");
@@ -551,4 +566,96 @@ fn diff_compares_two_images_dockerfiles_and_their_computed_diff_ids() {
         render_layer_table(&table).join("\n")
     );
     insta::assert_snapshot!("diff", out);
+}
+
+#[test]
+fn pax_records_set_the_path_and_owner_of_the_next_entry() {
+    let long = format!("opt/{}/bin/tool", "p".repeat(300));
+    let records = [pax_record("path", &long), pax_record("uid", "70000")].concat();
+    let (header, data) = pax_header(&records);
+    let tar = LayerTar::new()
+        .add(header, b"PaxHeaders/tool", &data)
+        .file_as(b"short-name", b"#!/bin/sh\n", 0o755, (0, 0))
+        .finish();
+    let listing = list(&tar, TAR, ListOptions::all());
+    assert_eq!(listing.entries.len(), 1);
+    assert_eq!(listing.entries[0].path.escaped(), long);
+    assert_eq!(listing.entries[0].uid, 70000);
+}
+
+/// A PAX record set is read whole into memory by tar; a hostile layer must not make that
+/// unbounded (see ../shared/reference/tar-attack-corpus.md, huge headers).
+#[test]
+fn header_records_over_the_limit_fail_instead_of_filling_memory() {
+    let records = pax_record("comment", &"a".repeat(2 * 1024 * 1024));
+    let (header, data) = pax_header(&records);
+    let tar = LayerTar::new()
+        .file("before", b"1")
+        .add(header, b"PaxHeaders/big", &data)
+        .file("after", b"2")
+        .finish();
+    let result = list_layer(&gzip(&tar)[..], GZIP, &ListOptions::all());
+    assert!(
+        matches!(
+            result,
+            Err(LayerError::HeaderTooLarge {
+                entry: 1,
+                limit: 1_048_576
+            })
+        ),
+        "{result:?}"
+    );
+    // Big file data is fine: only header records are limited.
+    let big_file = LayerTar::new()
+        .file("big", &vec![7u8; 3 * 1024 * 1024])
+        .finish();
+    assert_eq!(
+        list(&big_file, TAR, ListOptions::all()).stats.file_bytes,
+        3 * 1024 * 1024
+    );
+}
+
+/// Peak and current resident set of this process, in KiB, from `/proc/self/status`.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .expect("field")
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+#[test]
+#[ignore = "slow: streams a 200 MB layer; run with --ignored, in release for throughput"]
+fn a_200_mb_layer_is_listed_in_bounded_memory() {
+    const FILE: usize = 100 * 1024;
+    const FILES: usize = 2000;
+    let chunk: Vec<u8> = (0..FILE).map(|i| ((i * 31) % 251) as u8).collect();
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    for i in 0..FILES {
+        let mut header = LayerTar::header(tar::EntryType::Regular, 0o644, (0, 0));
+        header.set_size(FILE as u64);
+        builder
+            .append_data(&mut header, format!("data/{i:05}"), &chunk[..])
+            .expect("append");
+    }
+    let blob = builder.into_inner().expect("tar").finish().expect("gzip");
+    // Reset the peak so it measures the listing alone (Linux: "5" clears VmHWM).
+    std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs");
+    let (_, rss_before) = memory_kib();
+    let started = std::time::Instant::now();
+    let listing = list_layer(&blob[..], GZIP, &ListOptions::for_text(50, true)).expect("list");
+    let elapsed = started.elapsed();
+    let (peak, _) = memory_kib();
+    assert_eq!(listing.stats.file_bytes, (FILE * FILES) as u64);
+    let growth_mib = peak.saturating_sub(rss_before) / 1024;
+    let mb_per_s = listing.uncompressed_size as f64 / elapsed.as_secs_f64() / 1e6;
+    assert!(
+        growth_mib <= 16,
+        "listing grew the resident set by {growth_mib} MiB ({mb_per_s:.0} MB/s)"
+    );
 }

@@ -4,15 +4,16 @@
 //! TLS + htpasswd, fed by skopeo.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kubectl_dfimage::image::platform::Platform;
 use kubectl_dfimage::registry::{
-    FetchOptions, OpenedImage, RegistryError, SourceSpec, open_image, sha256_digest,
+    FetchOptions, OpenedImage, RegistryError, SourceSpec, open_image, open_reader, sha256_digest,
 };
 use kubectl_dfimage::report::Recording;
 use tokio::io::AsyncReadExt;
 
+mod credentials;
 mod world;
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -529,8 +530,31 @@ async fn compressed_archives_and_schema1_layouts_fail_with_advice() {
     assert!(matches!(err, RegistryError::SchemaV1 { .. }), "{err}");
 }
 
-fn path_of(p: &Path) -> PathBuf {
-    p.to_path_buf()
+#[tokio::test]
+async fn stdin_takes_a_raw_config_or_a_whole_archive() {
+    let img = image("amd64", &[("x", "from stdin")]);
+    let host = Platform::host();
+    let opened = open_reader(std::io::Cursor::new(img.config.bytes.clone()), &host)
+        .await
+        .unwrap();
+    assert_eq!(opened.display_ref, "-");
+    assert!(!opened.has_layers);
+    assert_eq!(opened.config_bytes, img.config.bytes);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let tar = tmp.path().join("in.tar");
+    write_tar(&tar, &legacy_docker_archive(&img, &["app:1"]));
+    let bytes = std::fs::read(&tar).unwrap();
+    let opened = open_reader(std::io::Cursor::new(bytes), &host)
+        .await
+        .unwrap();
+    assert_eq!(opened.config_bytes, img.config.bytes);
+    assert_eq!(read_layer(&opened, 0).await.unwrap(), img.layers[0].bytes);
+
+    let err = open_reader(std::io::Cursor::new(img.manifest.bytes.clone()), &host)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::UnknownFormat { .. }), "{err}");
 }
 
 #[tokio::test]
@@ -567,6 +591,11 @@ async fn plain_http_registry_serves_every_manifest_kind() {
         .unwrap();
     assert_eq!(by_digest.manifest_digest.as_deref(), Some(digest.as_str()));
     assert_eq!(
+        by_digest.manifest_media_type,
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(got.manifest_media_type, OCI_MANIFEST);
+    assert_eq!(
         by_digest.config_digest.as_deref(),
         Some(w.config_digest("app:docker").as_str())
     );
@@ -578,7 +607,33 @@ async fn plain_http_registry_serves_every_manifest_kind() {
         matches!(err, RegistryError::ManifestUnknown { .. }),
         "{err}"
     );
-    drop(path_of(&lay));
+}
+
+#[tokio::test]
+#[ignore = "needs docker-registry and skopeo"]
+async fn corrupted_registry_blobs_fail_verification() {
+    let w = world::World::start_plain().await;
+    let img = image("amd64", &[("f", "to be corrupted")]);
+    let lay = w.state.path().join("lay");
+    write_dir(&lay, &single_layout(&img, "v1"));
+    w.push_layout(&lay, "v1", "bad:v1", true);
+    let reference = format!("{}/bad:v1", w.addr);
+    let good = open(&reference, None).await.unwrap();
+
+    // Flip a byte of the stored layer, keeping its size (test-components.md 4.4).
+    w.corrupt_blob(&good.layers[0].digest);
+    let err = read_layer(&good, 0).await.unwrap_err();
+    assert!(
+        matches!(inner(&err), Some(RegistryError::DigestMismatch { .. })),
+        "{err:?}"
+    );
+
+    w.corrupt_blob(good.config_digest.as_deref().unwrap());
+    let err = open(&reference, None).await.unwrap_err();
+    assert!(
+        matches!(err, RegistryError::DigestMismatch { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

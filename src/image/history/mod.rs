@@ -15,7 +15,7 @@ use crate::image::config::{HistoryEntry, ImageConfig};
 use crate::image::flag::{Flag, FlagCode};
 use crate::image::instruction::{CommandForm, Instruction};
 
-pub(crate) use payload::{KnownKeys, command_form};
+pub(crate) use payload::{KEYWORDS, KnownKeys, command_form};
 
 /// What one entry became.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -150,26 +150,6 @@ pub(crate) fn parse_entry(entry: &HistoryEntry, builder: Builder, state: &mut St
     state.note_args(parsed.instruction.as_ref());
     parsed
 }
-
-const KEYWORDS: [&str; 17] = [
-    "RUN",
-    "COPY",
-    "ADD",
-    "ENV",
-    "LABEL",
-    "ARG",
-    "EXPOSE",
-    "VOLUME",
-    "USER",
-    "WORKDIR",
-    "STOPSIGNAL",
-    "MAINTAINER",
-    "CMD",
-    "ENTRYPOINT",
-    "SHELL",
-    "HEALTHCHECK",
-    "ONBUILD",
-];
 
 fn looks_like_instruction(text: &str) -> bool {
     text.split_once(' ')

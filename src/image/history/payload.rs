@@ -151,10 +151,7 @@ pub(crate) fn go_metadata(keyword: &str, payload: &str, known: KnownKeys<'_>) ->
         "ONBUILD" => Instruction::Onbuild(payload.to_owned()),
         "COPY" | "ADD" => return copy(keyword, payload),
         "RUN" => Instruction::Run(command_form(payload)),
-        _ => Instruction::Verbatim {
-            keyword: keyword.to_owned(),
-            text: payload.to_owned(),
-        },
+        _ => return unknown(keyword, payload),
     };
     Decoded::of(i)
 }
@@ -199,11 +196,43 @@ pub(crate) fn dockerfile_text(keyword: &str, payload: &str) -> Decoded {
             Decoded::of(Instruction::Entrypoint(text_form(payload)))
         }
         "COPY" | "ADD" => copy(keyword, payload),
-        _ => Decoded::of(Instruction::Verbatim {
-            keyword: keyword.to_owned(),
+        k if KEYWORDS.contains(&k) => Decoded::of(Instruction::Verbatim {
+            keyword: k.to_owned(),
             text: payload.to_owned(),
         }),
+        _ => unknown(keyword, payload),
     }
+}
+
+/// Instruction keywords a history entry can carry (FROM never appears).
+pub(crate) const KEYWORDS: [&str; 17] = [
+    "RUN",
+    "COPY",
+    "ADD",
+    "ENV",
+    "LABEL",
+    "ARG",
+    "EXPOSE",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "STOPSIGNAL",
+    "MAINTAINER",
+    "CMD",
+    "ENTRYPOINT",
+    "SHELL",
+    "HEALTHCHECK",
+    "ONBUILD",
+];
+
+/// Not an instruction we know: keep the raw text as a note, never as a made-up instruction.
+fn unknown(keyword: &str, payload: &str) -> Decoded {
+    let raw = if payload.is_empty() {
+        keyword.to_owned()
+    } else {
+        format!("{keyword} {payload}")
+    };
+    Decoded::default().flag(Flag::with(FlagCode::UnknownEntry, raw))
 }
 
 fn text_form(payload: &str) -> CommandForm {
@@ -215,7 +244,17 @@ const HASH_WORDS: [&str; 4] = ["file:", "dir:", "multi:", "tarsum"];
 /// COPY/ADD arguments: the classic/buildah `[flags] <hash> in <dest>` shape, else names.
 pub(crate) fn copy(keyword: &str, payload: &str) -> Decoded {
     let args = hash_copy(payload).unwrap_or_else(|| named_copy(payload));
+    // `COPY <<EOF /x`: the body is not recorded (only the file in the layer), and a heredoc
+    // marker without its body would swallow the following lines.
+    if args.sources.iter().any(|s| s.starts_with("<<")) {
+        return Decoded::default().flag(Flag::with(
+            FlagCode::HeredocBodyNotRecorded,
+            format!("{keyword} {payload}"),
+        ));
+    }
     let hashed = args.sources_are_hash();
+    let from_elsewhere = !args.flags.iter().any(|f| f.starts_with("--from"))
+        && args.sources.iter().any(|s| s.starts_with('/'));
     let i = if keyword == "ADD" {
         Instruction::Add(args)
     } else {
@@ -225,6 +264,11 @@ pub(crate) fn copy(keyword: &str, payload: &str) -> Decoded {
     if hashed {
         d.flag(Flag::new(FlagCode::CopySourcesFromLayer))
             .flag(Flag::new(FlagCode::CopySourceUnknown))
+    } else if from_elsewhere {
+        d.flag(Flag::with(
+            FlagCode::CopySourceUnknown,
+            "an absolute source path suggests COPY --from=<stage or image>",
+        ))
     } else {
         d
     }

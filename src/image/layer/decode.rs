@@ -132,9 +132,30 @@ impl<R: Read> Read for Decoder<R> {
 pub(crate) struct Progress {
     bytes: Cell<u64>,
     inner_failed: Cell<bool>,
+    /// While tar looks for the next entry: the byte count at which reading must stop.
+    header_limit: Cell<Option<u64>>,
+    header_overflow: Cell<bool>,
 }
 
 impl Progress {
+    /// Starts a window in which tar may read at most `limit` bytes: headers, GNU long
+    /// names and PAX records, which tar reads whole into memory. The walk drains each
+    /// entry's data itself, so nothing else is read while the window is open.
+    pub(crate) fn open_header_window(&self, limit: u64) {
+        self.header_limit
+            .set(Some(self.bytes.get().saturating_add(limit)));
+    }
+
+    /// Ends the window.
+    pub(crate) fn close_header_window(&self) {
+        self.header_limit.set(None);
+    }
+
+    /// Whether a read failed because a header window overflowed.
+    pub(crate) fn header_overflow(&self) -> bool {
+        self.header_overflow.get()
+    }
+
     /// Uncompressed bytes tar has consumed so far.
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes.get()
@@ -204,6 +225,19 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl<R: Read> Read for Digesting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let buf = match self.progress.header_limit.get() {
+            Some(limit) => {
+                let room = limit.saturating_sub(self.progress.bytes());
+                if room == 0 && !buf.is_empty() {
+                    self.progress.header_overflow.set(true);
+                    return Err(io::Error::other("tar header records exceed the size limit"));
+                }
+                let room = usize::try_from(room).unwrap_or(usize::MAX);
+                let len = buf.len().min(room);
+                &mut buf[..len]
+            }
+            None => buf,
+        };
         match self.inner.read(buf) {
             Ok(n) => {
                 self.hasher.update(&buf[..n]);

@@ -68,6 +68,11 @@ impl EntryPath {
         }
     }
 
+    /// True when a component is `..`: such a name would escape the root if extracted.
+    pub fn has_parent_component(&self) -> bool {
+        self.0.split(|b| *b == b'/').any(|c| c == b"..")
+    }
+
     /// The path escaped for display: see [`escape_bytes`].
     pub fn escaped(&self) -> String {
         escape_bytes(&self.0)
@@ -372,6 +377,8 @@ mod tests {
         assert_eq!(EntryPath::from_tar(b"a/b/c").file_name(), b"c");
         assert_eq!(EntryPath::from_tar(b"a/b/c").parent(), b"a/b");
         assert_eq!(EntryPath::from_tar(b"c").parent(), b"");
+        assert!(EntryPath::from_tar(b"a/../../etc").has_parent_component());
+        assert!(!EntryPath::from_tar(b"a/..b/c..").has_parent_component());
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub enum LayerError {
         #[source]
         source: std::io::Error,
     },
+    /// An entry's headers (GNU long names, PAX records) were larger than the limit; tar
+    /// reads them whole into memory, so a hostile layer could otherwise exhaust it.
+    #[error("read tar entry {entry}: its header records exceed {limit} bytes")]
+    HeaderTooLarge {
+        /// Zero-based index of the entry being read.
+        entry: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The stream ended without tar's end-of-archive marker: the layer is truncated.
     #[error(
         "find the end-of-archive marker after {entries} entries ({offset} bytes): the layer is truncated"

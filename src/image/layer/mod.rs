@@ -12,4 +12,4 @@ pub use entry::{
     MAX_NOTABLE, MAX_OWNERS, MAX_SECRET_FINDINGS, escape_bytes,
 };
 pub use error::LayerError;
-pub use walk::list_layer;
+pub use walk::{MAX_HEADER_BYTES, list_layer};

@@ -43,11 +43,19 @@ pub fn list_layer<R: Read>(
     let mut walk = Walk::new(*options);
     let fail = |entry: u64, source: io::Error| io_error(&progress, detected, entry, source);
 
-    let entries = archive.entries().map_err(|e| fail(0, e))?;
-    for entry in entries {
+    let mut entries = archive.entries().map_err(|e| fail(0, e))?;
+    let mut drain = vec![0u8; DRAIN_BUF];
+    loop {
         let index = walk.stats.entries + walk.skipped;
+        progress.open_header_window(MAX_HEADER_BYTES);
+        let next = entries.next();
+        progress.close_header_window();
+        let Some(entry) = next else { break };
         let mut entry = entry.map_err(|e| fail(index, e))?;
         walk.visit(&mut entry).map_err(|e| fail(index, e))?;
+        // Drain the data here rather than in tar's next(), so the header window above
+        // measures headers only.
+        drain_entry(&mut entry, &mut drain).map_err(|e| fail(index, e))?;
     }
     let consumed = progress.bytes();
     let input = archive.into_inner();
@@ -61,14 +69,40 @@ pub fn list_layer<R: Read>(
     Ok(walk.into_listing(diff_id, uncompressed_size, detected, notes))
 }
 
-/// Puts an I/O error where it came from: the decoder below tar, or tar's parsing.
+/// Most bytes tar may read between two entries: the previous entry's padding, the headers,
+/// and GNU long-name or PAX records (which tar holds in memory). Real layers use a few KiB
+/// (long paths, xattrs); 1 MiB leaves room and bounds memory.
+pub const MAX_HEADER_BYTES: u64 = 1024 * 1024;
+
+/// Chunk size for reading past file data.
+const DRAIN_BUF: usize = 64 * 1024;
+
+/// Reads the rest of an entry's data and drops it.
+fn drain_entry<R: Read>(entry: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<()> {
+    loop {
+        match entry.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Puts an I/O error where it came from: the decoder below tar, a header window overflow,
+/// or tar's parsing.
 fn io_error(
     progress: &Progress,
     compression: Compression,
     entry: u64,
     source: io::Error,
 ) -> LayerError {
-    if progress.inner_failed() {
+    if progress.header_overflow() {
+        LayerError::HeaderTooLarge {
+            entry,
+            limit: MAX_HEADER_BYTES,
+        }
+    } else if progress.inner_failed() {
         LayerError::Decompress {
             compression,
             uncompressed_bytes: progress.bytes(),

@@ -171,6 +171,19 @@ impl World {
         run(&mut cmd)
     }
 
+    /// Flips one byte of a stored blob in place (same size, so cached sizes stay right).
+    pub fn corrupt_blob(&self, digest: &str) {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        let path = self.state.path().join(format!(
+            "data/docker/registry/v2/blobs/sha256/{}/{hex}/data",
+            &hex[..2]
+        ));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+    }
+
     /// The digest of the manifest stored under `reference`, per skopeo.
     pub fn manifest_digest(&self, reference: &str) -> String {
         sha256_digest(&self.inspect(reference, false))

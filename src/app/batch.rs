@@ -1,0 +1,274 @@
+//! `--all`: recover every distinct image a namespace runs, once per digest, concurrently,
+//! into `DIR/<registry>/<repo>/<tag-or-digest>/Dockerfile` plus `DIR/index.json`.
+//!
+//! One image that fails does not stop the others; the summary names each failure and the
+//! exit code says partial.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+
+use super::exit::ExitStatus;
+use super::printer::Printer;
+use super::progress::TerminalReporter;
+use super::recover::{ImageJob, recover_image};
+use crate::cli::request::{BatchSettings, RecoverRequest};
+use crate::cluster::connect;
+use crate::cluster::inventory::{InventoryRow, fetch_node_platforms, fetch_pods, rows};
+use crate::cluster::secrets::fetch_pull_secrets;
+use crate::error::Error;
+use crate::image::reference::ImageRef;
+use crate::report::{Reporter, TaskId};
+
+/// Images recovered at once.
+const IMAGE_CONCURRENCY: usize = 4;
+
+/// One distinct image and who runs it.
+#[derive(Debug, Clone, serde::Serialize)]
+struct IndexEntry {
+    reference: String,
+    digest: Option<String>,
+    path: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    used_by: Vec<InventoryRow>,
+}
+
+/// Groups rows by what they run: the digest when the node told it, else the reference.
+fn group(rows: Vec<InventoryRow>) -> BTreeMap<String, Vec<InventoryRow>> {
+    let mut groups: BTreeMap<String, Vec<InventoryRow>> = BTreeMap::new();
+    for row in rows {
+        let key = row.digest.clone().unwrap_or_else(|| row.reference.clone());
+        groups.entry(key).or_default().push(row);
+    }
+    groups
+}
+
+/// `DIR/<registry>/<repo>/<tag-or-digest>`, each component made safe for a file name.
+fn output_path(dir: &Path, reference: &str, spec_image: &str) -> PathBuf {
+    let parsed = reference.parse::<ImageRef>().ok();
+    let tag_source = spec_image.parse::<ImageRef>().ok();
+    let mut path = dir.to_path_buf();
+    match &parsed {
+        Some(r) => {
+            path.push(safe(r.registry()));
+            for part in r.repository().split('/') {
+                path.push(safe(part));
+            }
+            let leaf = tag_source
+                .as_ref()
+                .and_then(|t| t.tag().map(str::to_owned))
+                .or_else(|| r.digest().map(|d| d.replace(':', "-")))
+                .or_else(|| r.tag().map(str::to_owned))
+                .unwrap_or_else(|| "latest".to_owned());
+            path.push(safe(&leaf));
+            if let (Some(_), Some(d)) = (tag_source.as_ref().and_then(|t| t.tag()), r.digest()) {
+                // Two digests under one tag (a tag moved between pods) must not collide.
+                path.push(safe(&d.replace(':', "-")));
+            }
+        }
+        None => path.push(safe(reference)),
+    }
+    path
+}
+
+fn safe(part: &str) -> String {
+    let s: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s == "." || s == ".." {
+        "_".to_owned()
+    } else {
+        s
+    }
+}
+
+/// Runs the batch recovery.
+pub async fn run(
+    r: &RecoverRequest,
+    batch: &BatchSettings,
+    printer: &Printer,
+    reporter: &Arc<TerminalReporter>,
+) -> Result<ExitStatus, Error> {
+    let conn = connect(&super::connect_options(&r.cluster)).await?;
+    let ns = conn.namespace.clone();
+    let pods = fetch_pods(&conn.client, Some(&ns), batch.selector.as_deref()).await?;
+    let groups = group(rows(&pods, &fetch_node_platforms(&conn.client).await));
+    if groups.is_empty() {
+        printer.notice(&format_args!("no pods found in namespace {ns}"));
+        return Ok(ExitStatus::Complete);
+    }
+    printer.notice(&format_args!(
+        "recovering {} distinct image(s) used by {} pod(s) in namespace {ns}",
+        groups.len(),
+        pods.len()
+    ));
+    let pods_by_name: BTreeMap<String, Pod> = pods
+        .into_iter()
+        .filter_map(|p| p.metadata.name.clone().map(|n| (n, p)))
+        .collect();
+    let mut secrets_cache: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut forbidden_warned = false;
+    let mut jobs = Vec::new();
+    for (key, users) in groups {
+        let first = &users[0];
+        let mut extra_auth = Vec::new();
+        if let Some(pod) = pods_by_name.get(&first.pod) {
+            if let Some(cached) = secrets_cache.get(&first.pod) {
+                extra_auth = cached.clone();
+            } else {
+                let s = fetch_pull_secrets(&conn.client, &ns, pod).await?;
+                if s.forbidden && !forbidden_warned {
+                    forbidden_warned = true;
+                    reporter.warn(&format_args!(
+                        "not allowed to read secrets in namespace {ns}: using local registry credentials only"
+                    ));
+                }
+                secrets_cache.insert(first.pod.clone(), s.configs.clone());
+                extra_auth = s.configs;
+            }
+        }
+        let job = ImageJob {
+            source: format!("docker://{}", first.reference),
+            platform: first.platform.clone(),
+            extra_auth,
+        };
+        let path = output_path(&batch.output_dir, &first.reference, &first.image);
+        jobs.push((key, users, job, path));
+    }
+    let total = jobs.len();
+    let overall = TaskId(0);
+    reporter.task_started(overall, "images", Some(total as u64));
+    let results = futures_util::stream::iter(jobs)
+        .map(|(_key, users, job, path)| async move {
+            let res = recover_image(&job, r, printer, reporter).await;
+            reporter.task_advanced(overall, 1);
+            (users, job, path, res)
+        })
+        .buffer_unordered(IMAGE_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    reporter.task_finished(overall);
+    let mut index = Vec::new();
+    let mut failed = Vec::new();
+    let mut partial = false;
+    for (users, job, path, res) in results {
+        let reference = job.source.trim_start_matches("docker://").to_owned();
+        let rel = path
+            .strip_prefix(&batch.output_dir)
+            .unwrap_or(&path)
+            .join("Dockerfile")
+            .display()
+            .to_string();
+        let digest = users[0].digest.clone();
+        let entry = match res {
+            Ok(rec) => {
+                partial |= rec.partial;
+                let file = path.join("Dockerfile");
+                let written =
+                    std::fs::create_dir_all(&path).and_then(|()| std::fs::write(&file, &rec.text));
+                match written {
+                    Ok(()) => IndexEntry {
+                        reference,
+                        digest,
+                        path: rel,
+                        status: "ok",
+                        error: None,
+                        used_by: users,
+                    },
+                    Err(e) => {
+                        return Err(Error::WriteFile {
+                            path: file,
+                            source: e,
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                let message = super::recover::chain(&e);
+                failed.push(format!("{reference}: {message}"));
+                IndexEntry {
+                    reference,
+                    digest,
+                    path: rel,
+                    status: "failed",
+                    error: Some(message),
+                    used_by: users,
+                }
+            }
+        };
+        index.push(entry);
+    }
+    index.sort_by(|a, b| a.reference.cmp(&b.reference));
+    let index_path = batch.output_dir.join("index.json");
+    let json = serde_json::to_string_pretty(&index).unwrap_or_default();
+    std::fs::create_dir_all(&batch.output_dir)
+        .and_then(|()| std::fs::write(&index_path, json + "\n"))
+        .map_err(|source| Error::WriteFile {
+            path: index_path.clone(),
+            source,
+        })?;
+    printer.notice(&format_args!(
+        "recovered {} of {total} image(s) into {} (index: {})",
+        total - failed.len(),
+        batch.output_dir.display(),
+        index_path.display()
+    ));
+    for f in &failed {
+        printer.stderr_line(format_args!("failed: {f}"));
+    }
+    Ok(if !failed.is_empty() || partial {
+        ExitStatus::Partial
+    } else {
+        ExitStatus::Complete
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_follow_registry_repo_and_tag() {
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let p = output_path(
+            Path::new("/o"),
+            &format!("127.0.0.1:5000/arcdata/arc-sqlmi@{d}"),
+            "127.0.0.1:5000/arcdata/arc-sqlmi:v1",
+        );
+        assert!(
+            p.starts_with("/o/127.0.0.1_5000/arcdata/arc-sqlmi/v1"),
+            "{}",
+            p.display()
+        );
+        let p = output_path(
+            Path::new("/o"),
+            &format!("reg/app@{d}"),
+            &format!("reg/app@{d}"),
+        );
+        assert!(
+            p.ends_with(
+                "app/sha256-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+            ),
+            "{}",
+            p.display()
+        );
+    }
+
+    #[test]
+    fn hostile_components_cannot_escape_the_output_dir() {
+        assert_eq!(safe(".."), "_");
+        assert_eq!(safe("a/b"), "a_b");
+    }
+}

@@ -1,0 +1,121 @@
+//! SOURCE → the images to recover: an image source as is, or the containers of a pod or
+//! workload, with the pod's pull secrets and its node's platform.
+
+use super::printer::Printer;
+use super::progress::TerminalReporter;
+use super::recover::ImageJob;
+use crate::cli::request::RecoverRequest;
+use crate::cli::target::{Target, WorkloadKind};
+use crate::cluster::pod::{ContainerImage, Defaulting, choose_container};
+use crate::cluster::secrets::fetch_pull_secrets;
+use crate::cluster::workload::{Kind, Resolved, resolve};
+use crate::cluster::{ClusterError, connect};
+use crate::error::Error;
+use crate::report::Reporter;
+
+fn kind(k: WorkloadKind) -> Kind {
+    match k {
+        WorkloadKind::Pod => Kind::Pod,
+        WorkloadKind::Deployment => Kind::Deployment,
+        WorkloadKind::StatefulSet => Kind::StatefulSet,
+        WorkloadKind::DaemonSet => Kind::DaemonSet,
+        WorkloadKind::ReplicaSet => Kind::ReplicaSet,
+        WorkloadKind::Job => Kind::Job,
+        WorkloadKind::CronJob => Kind::CronJob,
+    }
+}
+
+/// The images SOURCE names, each with a label for multi-image output.
+pub(crate) async fn jobs_for(
+    r: &RecoverRequest,
+    printer: &Printer,
+    reporter: &TerminalReporter,
+) -> Result<Vec<(String, ImageJob)>, Error> {
+    let image_job = |source: &str| ImageJob {
+        source: source.to_owned(),
+        platform: None,
+        extra_auth: Vec::new(),
+    };
+    match &r.target {
+        Target::Image(source) => Ok(vec![(source.clone(), image_job(source))]),
+        Target::Workload { kind: k, name } => {
+            workload_jobs(r, kind(*k), name, printer, reporter).await
+        }
+        Target::PodOrImage(name) => {
+            match workload_jobs(r, Kind::Pod, name, printer, reporter).await {
+                Ok(jobs) => Ok(jobs),
+                // No cluster configured, or no such pod: the name is a Docker Hub image.
+                Err(Error::Cluster(ClusterError::NotFound { .. } | ClusterError::NoConfig(_))) => {
+                    printer.notice(&format_args!(
+                        "no pod named {name}: treating it as the image docker.io/library/{name}:latest"
+                    ));
+                    Ok(vec![(name.clone(), image_job(name))])
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+async fn workload_jobs(
+    r: &RecoverRequest,
+    k: Kind,
+    name: &str,
+    printer: &Printer,
+    reporter: &TerminalReporter,
+) -> Result<Vec<(String, ImageJob)>, Error> {
+    let conn = connect(&super::connect_options(&r.cluster)).await?;
+    let resolved = resolve(&conn.client, &conn.namespace, k, name).await?;
+    if let Some(n) = &resolved.notice {
+        printer.notice(n);
+    }
+    let chosen = pick_containers(r, &resolved)?;
+    let mut extra_auth = Vec::new();
+    if let Some(pod) = &resolved.pod {
+        let secrets = fetch_pull_secrets(&conn.client, &conn.namespace, pod).await?;
+        if secrets.forbidden {
+            reporter.warn(&format_args!(
+                "not allowed to read secrets in namespace {}: using local registry credentials only",
+                conn.namespace
+            ));
+        }
+        if !secrets.used.is_empty() {
+            printer.detail(&format_args!(
+                "using pull secrets: {}",
+                secrets.used.join(", ")
+            ));
+        }
+        extra_auth = secrets.configs;
+    }
+    Ok(chosen
+        .into_iter()
+        .map(|c| {
+            let label = format!(
+                "{}/{} container {}: {}",
+                conn.namespace, resolved.pod_name, c.name, c.image.reference
+            );
+            (
+                label,
+                ImageJob {
+                    source: format!("docker://{}", c.image.reference),
+                    platform: resolved.node_platform.clone(),
+                    extra_auth: extra_auth.clone(),
+                },
+            )
+        })
+        .collect())
+}
+
+fn pick_containers(r: &RecoverRequest, resolved: &Resolved) -> Result<Vec<ContainerImage>, Error> {
+    if r.all_containers {
+        return Ok(resolved.containers.clone());
+    }
+    let chosen = choose_container(
+        &resolved.pod_name,
+        Some(&resolved.annotations),
+        &resolved.containers,
+        r.container.as_deref(),
+        Defaulting::Unique,
+    )?;
+    Ok(vec![chosen.container])
+}

@@ -16,12 +16,8 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 const AUTO_LABELS: [&str; 1] = ["io.buildah.version"];
 
 /// Mutates `steps` in place and returns the instructions only the config knows.
-pub(crate) fn apply(
-    config: &ImageConfig,
-    steps: &mut [Step],
-    run_args: &[Vec<(String, String)>],
-) -> Vec<Trailer> {
-    arg_evidence(steps, run_args);
+pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
+    arg_evidence(steps);
     once_notes(steps);
     one_layer_notes(steps);
     let origin = if steps.iter().any(|s| s.builder == Builder::Kaniko) {
@@ -245,12 +241,16 @@ fn final_pairs(
         if let Some(Instruction::Env(pairs) | Instruction::Label(pairs)) = &mut steps[i].instruction
             && let Some(pair) = pairs.iter_mut().rev().find(|(k, _)| k == key)
             && pair.1 != *value
-            && !in_base
         {
-            pair.1 = value.clone();
-            steps[i]
-                .flags
-                .push(Flag::with(FlagCode::QuotingFromConfig, key.clone()));
+            if in_base {
+                // Changed after the base without a history entry (a rebase, `--change`).
+                missing.push((key.clone(), value.clone()));
+            } else {
+                pair.1 = value.clone();
+                steps[i]
+                    .flags
+                    .push(Flag::with(FlagCode::QuotingFromConfig, key.clone()));
+            }
         }
     }
     missing
@@ -331,7 +331,8 @@ fn missing_volumes(steps: &mut [Step], config: &[String]) -> Vec<String> {
 }
 
 /// ARG values: what later RUN `|N` prefixes saw (created-by-formats.md L9).
-fn arg_evidence(steps: &mut [Step], run_args: &[Vec<(String, String)>]) {
+fn arg_evidence(steps: &mut [Step]) {
+    let run_args: Vec<Vec<(String, String)>> = steps.iter().map(|s| s.build_args.clone()).collect();
     for i in 0..steps.len() {
         if steps[i].in_base {
             continue;

@@ -214,6 +214,10 @@ impl Writer {
                 self.out.push_str(prefix);
                 self.out.push_str(&lines.join("\n"));
             }
+            Layout::Raw(lines) => {
+                self.out.push_str(prefix);
+                self.out.push_str(&lines.join("\n"));
+            }
             Layout::Heredoc { terminator, body } => {
                 self.out.push_str(&format!("{prefix}<<{terminator}"));
                 for l in &body {

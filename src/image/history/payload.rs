@@ -244,7 +244,17 @@ const HASH_WORDS: [&str; 4] = ["file:", "dir:", "multi:", "tarsum"];
 /// COPY/ADD arguments: the classic/buildah `[flags] <hash> in <dest>` shape, else names.
 pub(crate) fn copy(keyword: &str, payload: &str) -> Decoded {
     let args = hash_copy(payload).unwrap_or_else(|| named_copy(payload));
+    // `COPY <<EOF /x`: the body is not recorded (only the file in the layer), and a heredoc
+    // marker without its body would swallow the following lines.
+    if args.sources.iter().any(|s| s.starts_with("<<")) {
+        return Decoded::default().flag(Flag::with(
+            FlagCode::HeredocBodyNotRecorded,
+            format!("{keyword} {payload}"),
+        ));
+    }
     let hashed = args.sources_are_hash();
+    let from_elsewhere = !args.flags.iter().any(|f| f.starts_with("--from"))
+        && args.sources.iter().any(|s| s.starts_with('/'));
     let i = if keyword == "ADD" {
         Instruction::Add(args)
     } else {
@@ -254,6 +264,11 @@ pub(crate) fn copy(keyword: &str, payload: &str) -> Decoded {
     if hashed {
         d.flag(Flag::new(FlagCode::CopySourcesFromLayer))
             .flag(Flag::new(FlagCode::CopySourceUnknown))
+    } else if from_elsewhere {
+        d.flag(Flag::with(
+            FlagCode::CopySourceUnknown,
+            "an absolute source path suggests COPY --from=<stage or image>",
+        ))
     } else {
         d
     }

@@ -458,3 +458,23 @@ fn non_dockerfile_producers_become_notes_and_layer_copies() {
     .remove(0);
     assert_eq!(codes(&squash), [FlagCode::Squash]);
 }
+
+#[test]
+fn buildkit_copy_flags_absolute_sources_and_heredocs() {
+    let from = one("COPY /out/ /app/bin/ # buildkit", BK);
+    assert_eq!(text(&from), "COPY /out/ /app/bin/");
+    assert!(from.flags[0].to_string().contains("--from"));
+    assert!(one("COPY hello.txt /app/ # buildkit", BK).flags.is_empty());
+    let heredoc = one("COPY <<EOF /etc/motd # buildkit", BK);
+    assert_eq!(heredoc.instruction, None);
+    assert_eq!(codes(&heredoc), [FlagCode::HeredocBodyNotRecorded]);
+}
+
+#[test]
+fn a_heredoc_fed_to_a_command_renders_as_the_source_wrote_it() {
+    let p = one(
+        "RUN /bin/sh -c cat <<EOF > /etc/motd\nwelcome\nEOF\n # buildkit",
+        BK,
+    );
+    assert_eq!(text(&p), "RUN cat <<EOF > /etc/motd\nwelcome\nEOF");
+}

@@ -404,6 +404,9 @@ fn odd_entries_never_panic_and_render_only_instructions_and_comments() {
         "/bin/sh -c #(nop)  HEALTHCHECK {Test:[] Interval:",
         "\\",
         "RUN /bin/sh -c x \\",
+        "/bin/sh -c cat <<EOF > f\nbody\nEOF",
+        "RUN x <<A\nA # buildkit",
+        "COPY <<EOF /x # buildkit",
     ];
     for (i, w) in weird.iter().enumerate() {
         for os in ["linux", "windows"] {
@@ -534,4 +537,83 @@ fn windows_images_render_with_the_backtick_escape() {
     let text = dockerfile(&run(&c));
     crate::image::fixture_tests::assert_every_line_is_an_instruction_or_a_comment(&text);
     insta::assert_snapshot!("windows_backtick_escape", text);
+}
+
+/// The history BuildKit (dockerfile frontend < 1.6, as in Docker 20.10) writes for
+/// tests/e2e/dockerfiles/app/Dockerfile on a classic busybox base, written out by hand from
+/// created-by-formats.md §3.3; the e2e tier checks the same against real builds.
+#[test]
+fn a_full_buildkit_sample_renders_every_instruction() {
+    let hc = r#"HEALTHCHECK &{["CMD-SHELL" "wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1"] "30s" "5s" "10s" '\x03'}"#;
+    let args = "|2 BUILD_VERSION=1.2.3 UNUSED_ARG=nothing";
+    let run1 = format!(
+        "RUN {args} /bin/sh -c set -e && mkdir -p /app/logs /data   &&   echo \"two  spaces   kept\" > /app/spaces.txt     && chown -R 1000:1000 /app/logs # buildkit"
+    );
+    let run2 = format!("RUN {args} /bin/sh -c echo exec-form > /app/exec.txt # buildkit");
+    let run3 = format!(
+        "RUN {args} /bin/sh -e -c echo \"after shell $BUILD_VERSION\" > /app/after-shell.txt # buildkit"
+    );
+    let c = image(
+        &[
+            (
+                "/bin/sh -c #(nop) ADD file:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa in / ",
+                "",
+                "",
+                false,
+            ),
+            ("/bin/sh -c #(nop)  CMD [\"sh\"]", "", "", true),
+            ("ARG BUILD_VERSION=1.2.3", BK, "", true),
+            ("ARG UNUSED_ARG=nothing", BK, "", true),
+            (
+                "ENV APP_HOME=/app APP_MODE=production mode GREETING=hello \"quoted\" world",
+                BK,
+                "",
+                true,
+            ),
+            (
+                "LABEL org.example.title=dfimage e2e org.example.version=1.2.3 maintainer=tester <tester@example.com>",
+                BK,
+                "",
+                true,
+            ),
+            ("WORKDIR /app", BK, "", false),
+            ("COPY hello.txt /app/ # buildkit", BK, "", false),
+            ("COPY conf/ /app/conf/ # buildkit", BK, "", false),
+            ("ADD vendored.tar.gz /opt/ # buildkit", BK, "", false),
+            ("COPY /out/ /app/bin/ # buildkit", BK, "", false),
+            (&run1, BK, "", false),
+            (&run2, BK, "", false),
+            ("SHELL [/bin/sh -e -c]", BK, "", true),
+            (&run3, BK, "", false),
+            (
+                "EXPOSE map[8080/tcp:{} 8443/tcp:{} 9090/udp:{}]",
+                BK,
+                "",
+                true,
+            ),
+            ("VOLUME [/data /app/logs]", BK, "", true),
+            ("USER 1000:1000", BK, "", true),
+            (hc, BK, "", true),
+            ("STOPSIGNAL SIGTERM", BK, "", true),
+            ("ENTRYPOINT [\"/app/bin/tool\"]", BK, "", true),
+            ("CMD [\"--serve\" \"--port=8080\"]", BK, "", true),
+        ],
+        json!({
+            "User": "1000:1000",
+            "ExposedPorts": {"8080/tcp": {}, "8443/tcp": {}, "9090/udp": {}},
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "APP_HOME=/app",
+                    "APP_MODE=production mode", "GREETING=hello \"quoted\" world"],
+            "Entrypoint": ["/app/bin/tool"], "Cmd": ["--serve", "--port=8080"],
+            "Volumes": {"/data": {}, "/app/logs": {}}, "WorkingDir": "/app",
+            "Labels": {"maintainer": "tester <tester@example.com>", "org.example.title": "dfimage e2e", "org.example.version": "1.2.3"},
+            "StopSignal": "SIGTERM", "OnBuild": ["RUN echo onbuild-trigger"], "Shell": ["/bin/sh", "-e", "-c"],
+            "Healthcheck": {"Test": ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1"],
+                            "Interval": 30_000_000_000u64, "Timeout": 5_000_000_000u64, "StartPeriod": 10_000_000_000u64, "Retries": 3}
+        }),
+        None,
+        "linux",
+    );
+    let text = dockerfile(&run(&c));
+    crate::image::fixture_tests::assert_every_line_is_an_instruction_or_a_comment(&text);
+    insta::assert_snapshot!("buildkit_full_sample", text);
 }

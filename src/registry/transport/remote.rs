@@ -1,7 +1,7 @@
 //! The registry transport: oci-client behind a small session type.
 //!
 //! Owns the connection policy (HTTPS, or plain HTTP with `--plain-http`; loopback hosts try
-//! HTTPS first and fall back to HTTP, as docker does for insecure registries), the auth
+//! plain HTTP first and then HTTPS, see [`connect`]), the auth
 //! attempts (one fresh oci-client `Client` per credential, since a client keeps the first
 //! credentials it saw), error classification and the count of bytes received. It never
 //! interprets manifests: it returns bytes and digests.
@@ -220,8 +220,11 @@ fn classify(err: OciDistributionError, image: &ImageRef, what: &str) -> Failure 
     }
 }
 
-/// Fetches the manifest `image` names, trying each credential (then anonymous) and, for
-/// loopback hosts, HTTPS then plain HTTP. `notes` are extra "tried" entries for the message.
+/// Fetches the manifest `image` names, trying each credential (then anonymous) on a fresh
+/// client. Loopback hosts try plain HTTP first and HTTPS second: docker treats them as
+/// insecure registries, nearly all of them (kind, port-forwards, test registries) speak
+/// plain HTTP, and each extra scheme costs a client build. `notes` are extra "tried"
+/// entries for the unauthorized message.
 pub(crate) async fn connect(
     image: &ImageRef,
     conn: &Connection,
@@ -231,7 +234,7 @@ pub(crate) async fn connect(
     let schemes: &[bool] = if conn.plain_http {
         &[true]
     } else if image.is_loopback() {
-        &[false, true]
+        &[true, false]
     } else {
         &[false]
     };
@@ -246,26 +249,24 @@ pub(crate) async fn connect(
         .collect();
     attempts.push(("anonymous".to_string(), RegistryAuth::Anonymous));
 
-    let mut last_transport = None;
-    for (i, &http) in schemes.iter().enumerate() {
+    let mut last_error = None;
+    'schemes: for (i, &http) in schemes.iter().enumerate() {
+        let more_schemes = i + 1 < schemes.len();
         let mut tried: Vec<String> = Vec::new();
-        let mut transport_failed = false;
         for (label, auth) in &attempts {
             let client = build_client(conn, http)?;
-            let received = Arc::new(AtomicU64::new(0));
             let result = client
                 .pull_manifest_raw(image.as_reference(), auth, &ACCEPTED_MANIFEST_TYPES)
                 .await;
             match result {
                 Ok((bytes, digest)) => {
-                    received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     check_manifest_size(&bytes)?;
                     return Ok(Connected {
                         session: RemoteSession {
                             client,
                             auth: auth.clone(),
                             image: image.clone(),
-                            received,
+                            received: Arc::new(AtomicU64::new(bytes.len() as u64)),
                         },
                         manifest: bytes.to_vec(),
                         digest,
@@ -273,38 +274,31 @@ pub(crate) async fn connect(
                 }
                 Err(e) => match classify(e, image, "manifest") {
                     Failure::Auth => tried.push(label.clone()),
-                    Failure::Transport(err) if i + 1 < schemes.len() => {
-                        last_transport = Some(err);
-                        transport_failed = true;
-                        break;
+                    // Wrong scheme (refused, TLS, or a TLS server's 400 to plain HTTP): the
+                    // next scheme decides, and its error is the one shown.
+                    Failure::Transport(err) if more_schemes => {
+                        last_error = Some(err);
+                        continue 'schemes;
                     }
-                    // The HTTP fallback failed too: the HTTPS error is the one to show
-                    // (a TLS registry answers plain HTTP with a 400).
-                    Failure::Transport(err) => return Err(last_transport.unwrap_or(err)),
-                    Failure::Fatal(err) => {
-                        let unclassified = matches!(
-                            err,
-                            RegistryError::Registry { .. } | RegistryError::Network { .. }
-                        );
-                        return Err(match last_transport {
-                            Some(https) if unclassified => https,
-                            _ => err,
-                        });
+                    Failure::Fatal(
+                        err @ (RegistryError::Registry { .. } | RegistryError::Network { .. }),
+                    ) if more_schemes => {
+                        last_error = Some(err);
+                        continue 'schemes;
                     }
+                    Failure::Transport(err) | Failure::Fatal(err) => return Err(err),
                 },
             }
         }
-        if !transport_failed {
-            tried.extend(notes.iter().cloned());
-            return Err(RegistryError::Unauthorized {
-                registry: image.registry().to_string(),
-                image: image.to_string(),
-                tried,
-            });
-        }
+        tried.extend(notes.iter().cloned());
+        return Err(RegistryError::Unauthorized {
+            registry: image.registry().to_string(),
+            image: image.to_string(),
+            tried,
+        });
     }
     Err(
-        last_transport.unwrap_or_else(|| RegistryError::ManifestUnknown {
+        last_error.unwrap_or_else(|| RegistryError::ManifestUnknown {
             image: image.to_string(),
         }),
     )

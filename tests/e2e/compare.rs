@@ -168,7 +168,27 @@ fn check_from(
     }
 }
 
-fn same(want: &(Item, &Instruction), got: &(Item, &Instruction)) -> Result<(), String> {
+/// Comments a reader has seen by the time they reach `ins`: every comment above it in the
+/// recovered file (a file-wide note such as "any COPY may come from another stage" counts),
+/// plus the ones right below it.
+fn notes_up_to(all: &[Instruction], ins: &Instruction) -> String {
+    let end = all
+        .iter()
+        .position(|i| std::ptr::eq(i, ins))
+        .map_or(all.len(), |p| p + 1);
+    let mut notes: Vec<String> = all[..end]
+        .iter()
+        .flat_map(|i| i.comments_before.iter().cloned())
+        .collect();
+    notes.extend(ins.comments_after.iter().cloned());
+    notes.join("\n").to_lowercase()
+}
+
+fn same(
+    want: &(Item, &Instruction),
+    got: &(Item, &Instruction),
+    all_got: &[Instruction],
+) -> Result<(), String> {
     match (&want.0, &got.0) {
         (
             Item::Copy {
@@ -191,7 +211,7 @@ fn same(want: &(Item, &Instruction), got: &(Item, &Instruction)) -> Result<(), S
                 return Err(format!("{wk} --chown {wc:?} recovered as {gc:?}"));
             }
             if wf.is_some() && gf.is_none() {
-                let note = got.1.nearby_comments();
+                let note = notes_up_to(all_got, got.1);
                 if !(note.contains("--from") || note.contains("stage")) {
                     return Err(format!(
                         "{wk} --from to {wd:?} is not flagged as possibly from a build stage"
@@ -253,7 +273,7 @@ pub(crate) fn assert_recovers(expect: &Expect, recovered: &str, what: &str) {
         ));
     }
     for (n, pair) in want.ordered.iter().zip(&have.ordered).enumerate() {
-        if let Err(e) = same(pair.0, pair.1) {
+        if let Err(e) = same(pair.0, pair.1, &got_all) {
             errors.push(format!("instruction {} ({}): {e}", n + 1, pair.0.1.keyword));
         }
     }

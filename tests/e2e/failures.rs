@@ -1,6 +1,7 @@
 //! Failures against the real registries: each exits 2, prints nothing on stdout, and says what
 //! went wrong (unauthorized, unknown tag, TLS without `--ca-file`, connection refused), without
-//! ever printing a secret.
+//! ever printing a secret. Wrong credentials fail even where anonymous pulls would work (the
+//! token registry): the user asked for those credentials, and docker fails there too.
 
 use crate::world::{Outcome, world};
 
@@ -18,17 +19,38 @@ fn fails(out: &Outcome, what: &str, needle: &str) {
     );
 }
 
+/// An authentication failure: exit 2, nothing on stdout, a message that says so ("unauthorized"
+/// or "authenticate") and, when credentials were found, names their source (the docker config).
+fn unauthorized(out: &Outcome, what: &str, docker_config: Option<&str>) {
+    out.expect_code(2, what);
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: a failed run printed on stdout:\n{}",
+        out.stdout
+    );
+    let err = out.stderr.to_lowercase();
+    assert!(
+        err.contains("unauthorized") || err.contains("authenticat"),
+        "{what}: stderr does not report an authentication failure:\n{}",
+        out.stderr
+    );
+    if let Some(source) = docker_config {
+        assert!(
+            out.stderr.contains(source),
+            "{what}: stderr does not name the credential source {source}:\n{}",
+            out.stderr
+        );
+    }
+}
+
 #[test]
 #[ignore = "needs e2e world: tests/e2e/world.sh up"]
 fn wrong_password_at_the_basic_auth_registry_is_unauthorized() {
     let w = world();
     let reference = format!("{}/app:buildah-docker", w.var("WORLD_SECURE"));
-    let out = w.run_full(
-        w.var("WORLD_DOCKER_CONFIG_BAD"),
-        &["--ca-file", w.var("WORLD_CA"), &reference],
-        None,
-    );
-    fails(&out, "wrong password (basic)", "unauthorized");
+    let config = w.var("WORLD_DOCKER_CONFIG_BAD");
+    let out = w.run_full(config, &["--ca-file", w.var("WORLD_CA"), &reference], None);
+    unauthorized(&out, "wrong password (basic)", Some(config));
 }
 
 #[test]
@@ -37,7 +59,7 @@ fn missing_credentials_at_the_basic_auth_registry_is_unauthorized() {
     let w = world();
     let reference = format!("{}/app:buildah-docker", w.var("WORLD_SECURE"));
     let out = w.run(&["--ca-file", w.var("WORLD_CA"), &reference]);
-    fails(&out, "no credentials (basic)", "unauthorized");
+    unauthorized(&out, "no credentials (basic)", None);
 }
 
 #[test]
@@ -45,8 +67,9 @@ fn missing_credentials_at_the_basic_auth_registry_is_unauthorized() {
 fn wrong_password_at_the_token_realm_is_unauthorized() {
     let w = world();
     let reference = format!("{}/app:buildkit", w.var("WORLD_TOKEN"));
-    let out = w.run_full(w.var("WORLD_DOCKER_CONFIG_BAD"), &[&reference], None);
-    fails(&out, "wrong password (token)", "unauthorized");
+    let config = w.var("WORLD_DOCKER_CONFIG_BAD");
+    let out = w.run_full(config, &[&reference], None);
+    unauthorized(&out, "wrong password (token)", Some(config));
 }
 
 #[test]

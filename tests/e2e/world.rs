@@ -40,6 +40,14 @@ impl Outcome {
     }
 }
 
+/// The binary under test: `$DFIMAGE_BIN` when set (a release build, or a copy safe from a
+/// shared target dir being rebuilt), else the one cargo built for this test run.
+fn binary() -> PathBuf {
+    std::env::var_os("DFIMAGE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_kubectl-dfimage")))
+}
+
 fn env_file() -> PathBuf {
     if let Some(state) = std::env::var_os("WORLD_STATE") {
         return Path::new(&state).join("env.sh");
@@ -111,7 +119,7 @@ impl World {
         let mut cmd = Command::new("timeout");
         cmd.arg("--kill-after=5")
             .arg(RUN_LIMIT_SECS.to_string())
-            .arg(env!("CARGO_BIN_EXE_kubectl-dfimage"))
+            .arg(binary())
             .args(args)
             .env("DOCKER_CONFIG", docker_config)
             .env("HOME", docker_config)

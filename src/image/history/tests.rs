@@ -469,3 +469,12 @@ fn buildkit_copy_flags_absolute_sources_and_heredocs() {
     assert_eq!(heredoc.instruction, None);
     assert_eq!(codes(&heredoc), [FlagCode::HeredocBodyNotRecorded]);
 }
+
+#[test]
+fn a_heredoc_fed_to_a_command_renders_as_the_source_wrote_it() {
+    let p = one(
+        "RUN /bin/sh -c cat <<EOF > /etc/motd\nwelcome\nEOF\n # buildkit",
+        BK,
+    );
+    assert_eq!(text(&p), "RUN cat <<EOF > /etc/motd\nwelcome\nEOF");
+}

@@ -404,6 +404,9 @@ fn odd_entries_never_panic_and_render_only_instructions_and_comments() {
         "/bin/sh -c #(nop)  HEALTHCHECK {Test:[] Interval:",
         "\\",
         "RUN /bin/sh -c x \\",
+        "/bin/sh -c cat <<EOF > f\nbody\nEOF",
+        "RUN x <<A\nA # buildkit",
+        "COPY <<EOF /x # buildkit",
     ];
     for (i, w) in weird.iter().enumerate() {
         for os in ["linux", "windows"] {

@@ -37,8 +37,9 @@ verify_manifest() {
 			*gzip) [ "${magic:0:4}" = 1f8b ] || die "fixture $repo:$ref: $layer_digest says gzip, starts $magic" ;;
 			*zstd) [ "$magic" = 28b52ffd ] || die "fixture $repo:$ref: $layer_digest says zstd, starts $magic" ;;
 			*)
-				[ "${magic:0:4}" != 1f8b ] && [ "$magic" != 28b52ffd ] ||
+				if [ "${magic:0:4}" = 1f8b ] || [ "$magic" = 28b52ffd ]; then
 					die "fixture $repo:$ref: $layer_digest says $layer_type, starts $magic"
+				fi
 				;;
 			esac
 		done < <(jq -r '.layers[] | "\(.mediaType) \(.digest)"' "$tmp/b")

@@ -104,7 +104,7 @@ ${rows%$'\n'}
 
 Targets: ratio <= 1.0 and < 64 KiB sent whatever the image size: **$verdict**.
 Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
-$(date -u +%Y-%m-%d) at commit \`$commit\`$dirty; binary \`$BIN\` (release profile).
+$(date -u +%Y-%m-%d), repo at commit \`$commit\`$dirty; binary: \`$("$BIN" --version | head -n 1)\` (release profile).
 <!-- bench-dockerfile:end -->
 EOF
 )

@@ -7,6 +7,7 @@ pub mod error;
 mod extract;
 pub mod flavor;
 pub mod outcome;
+pub mod pack;
 pub mod plan;
 pub mod remote_stderr;
 pub mod resume;
@@ -20,6 +21,7 @@ pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
 };
+pub use pack::{PackOptions, PackSummary, pack};
 pub use plan::{
     DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
     UploadTarget, parse_dest_check, plan_download, plan_upload,

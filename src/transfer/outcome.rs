@@ -6,7 +6,10 @@
 //! changed, or a benign notice) is partial; 126/127 means there is no tar; any other status,
 //! no status, unexplained stderr with a failing status, or a stream without its
 //! end-of-archive marker is a failure. Local skips make a complete copy partial.
+//! bsdtar (libarchive 3.6) stops reading a directory at its first unreadable entry, so its
+//! per-path errors do not list everything missing: with bsdtar they are a failure.
 
+use super::flavor::TarFlavor;
 use super::remote_stderr::RemoteMessage;
 use crate::report::{SkipReason, Skipped};
 
@@ -32,6 +35,8 @@ pub enum FailureCause {
     NoStatus,
     /// A failing status not explained by per-path messages.
     RemoteStatus(i32),
+    /// The remote tar lost entries it did not name (bsdtar after an unreadable entry).
+    UnlistedLosses,
 }
 
 impl std::fmt::Display for FailureCause {
@@ -41,6 +46,9 @@ impl std::fmt::Display for FailureCause {
             Self::TarNotFound => f.write_str("tar not found in container"),
             Self::NoStatus => f.write_str("the remote result is unknown (no exit status)"),
             Self::RemoteStatus(code) => write!(f, "the remote tar failed with exit status {code}"),
+            Self::UnlistedLosses => f.write_str(
+                "the container's bsdtar stops reading a directory at an unreadable entry; entries after it are missing",
+            ),
         }
     }
 }
@@ -58,17 +66,25 @@ pub enum CopyOutcome {
 
 /// Classifies a finished copy. `stream_complete`: the local side read (download) or wrote
 /// (upload) the whole archive. `local_skips`: entries skipped locally. `messages`: the
-/// classified remote stderr lines.
+/// classified remote stderr lines. `flavor`: the remote tar (`TarFlavor::Unknown` for uploads
+/// or when not probed).
 pub fn classify_outcome(
     stream_complete: bool,
     local_skips: u64,
     remote: RemoteExit,
     messages: &[RemoteMessage],
+    flavor: TarFlavor,
 ) -> CopyOutcome {
     if !stream_complete {
         return CopyOutcome::Failed(FailureCause::Incomplete);
     }
     let per_path = messages.iter().filter(|m| m.skipped().is_some()).count();
+    let denied = messages
+        .iter()
+        .any(|m| matches!(m, RemoteMessage::PermissionDenied { .. }));
+    if flavor == TarFlavor::Bsd && denied {
+        return CopyOutcome::Failed(FailureCause::UnlistedLosses);
+    }
     match remote {
         RemoteExit::Unknown => CopyOutcome::Failed(FailureCause::NoStatus),
         RemoteExit::Code(126 | 127) => CopyOutcome::Failed(FailureCause::TarNotFound),
@@ -183,11 +199,11 @@ mod tests {
             "tar: ./s: socket ignored",
         ]);
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Success, &notice),
+            classify_outcome(true, 0, RemoteExit::Success, &notice, TarFlavor::Gnu),
             CopyOutcome::Complete
         );
         assert_eq!(
-            classify_outcome(true, 3, RemoteExit::Success, &[]),
+            classify_outcome(true, 3, RemoteExit::Success, &[], TarFlavor::Gnu),
             CopyOutcome::Partial
         );
     }
@@ -199,7 +215,7 @@ mod tests {
             "tar: Exiting with failure status due to previous errors",
         ]);
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(2), &gnu),
+            classify_outcome(true, 0, RemoteExit::Code(2), &gnu, TarFlavor::Gnu),
             CopyOutcome::Partial
         );
         let busybox = lines(&[
@@ -207,12 +223,12 @@ mod tests {
             "tar: error exit delayed from previous errors",
         ]);
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(1), &busybox),
+            classify_outcome(true, 0, RemoteExit::Code(1), &busybox, TarFlavor::Busybox),
             CopyOutcome::Partial
         );
         let changed = lines(&["tar: ./log: file changed as we read it"]);
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(1), &changed),
+            classify_outcome(true, 0, RemoteExit::Code(1), &changed, TarFlavor::Gnu),
             CopyOutcome::Partial
         );
     }
@@ -224,35 +240,45 @@ mod tests {
             "tar: write error: No space left on device",
         ]);
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(2), &odd),
+            classify_outcome(true, 0, RemoteExit::Code(2), &odd, TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::RemoteStatus(2))
         );
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(2), &[]),
+            classify_outcome(true, 0, RemoteExit::Code(2), &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::RemoteStatus(2))
         );
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(127), &[]),
+            classify_outcome(true, 0, RemoteExit::Code(127), &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::TarNotFound)
         );
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(126), &[]),
+            classify_outcome(true, 0, RemoteExit::Code(126), &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::TarNotFound)
         );
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Unknown, &[]),
+            classify_outcome(true, 0, RemoteExit::Unknown, &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::NoStatus)
         );
         assert_eq!(
-            classify_outcome(true, 0, RemoteExit::Code(3), &[]),
+            classify_outcome(true, 0, RemoteExit::Code(3), &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::RemoteStatus(3))
         );
     }
 
     #[test]
+    fn bsdtar_permission_errors_are_a_failure_because_it_drops_siblings_silently() {
+        let bsd = lines(&[
+            "bsdtar: Can't open `b': Permission denied",
+            "bsdtar: Error exit delayed from previous errors.",
+        ]);
+        let outcome = classify_outcome(true, 0, RemoteExit::Code(1), &bsd, TarFlavor::Bsd);
+        assert_eq!(outcome, CopyOutcome::Failed(FailureCause::UnlistedLosses));
+    }
+
+    #[test]
     fn an_incomplete_stream_fails_even_with_success() {
         assert_eq!(
-            classify_outcome(false, 0, RemoteExit::Success, &[]),
+            classify_outcome(false, 0, RemoteExit::Success, &[], TarFlavor::Gnu),
             CopyOutcome::Failed(FailureCause::Incomplete)
         );
     }

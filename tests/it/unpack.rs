@@ -14,3 +14,7 @@ mod e_meta;
 mod f_stream;
 mod i_existing;
 mod layers;
+mod real_tar;
+mod roundtrip;
+mod sample_tree;
+mod unprivileged;

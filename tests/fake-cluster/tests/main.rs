@@ -3,8 +3,10 @@
 //! what real clients need.
 
 mod common;
+mod faults;
 mod kube_client;
 mod kubectl_cp;
 mod kubectl_debug;
 mod kubectl_exec;
 mod kubectl_get;
+mod raw_ws;

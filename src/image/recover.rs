@@ -212,4 +212,6 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
 }
 
 #[cfg(test)]
+mod samples;
+#[cfg(test)]
 mod tests;

@@ -99,7 +99,6 @@ fn classic_copy_hash_sources_keep_the_destination_and_flag_the_sources() {
         matches!(&p.instruction, Some(Instruction::Copy(CopyArgs { dest, .. })) if dest == "/usr/local/bin/")
     );
     assert!(codes(&p).contains(&FlagCode::CopySourcesFromLayer));
-    assert!(codes(&p).contains(&FlagCode::CopySourceUnknown));
     let rel = one(
         "/bin/sh -c #(nop) COPY file:761e313354b918b6cd7ea99975a4f6b53ff5381ba689bab2984aec4dab597215 in app.conf ",
         "",

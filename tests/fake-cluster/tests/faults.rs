@@ -285,3 +285,63 @@ async fn faults_can_be_added_through_the_admin_endpoint() {
             .any(|r| r["path"] == "/api/v1/namespaces/arc/pods/control" && r["status"] == 500)
     );
 }
+
+#[test]
+fn text_frames_break_kubectl_and_fragmented_messages_are_reassembled() {
+    let cluster = start_arc();
+    let kubectl = Kubectl::new(&cluster);
+    cluster.add_faults(vec![Fault {
+        text_frames: true,
+        ..exec_fault("echo text")
+    }]);
+    let run = kubectl.run(&["exec", "controldb-0", "-n", "arc", "--", "echo", "text"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unexpected message type: 1"),
+        "{}",
+        run.stderr
+    );
+
+    cluster.add_faults(vec![Fault {
+        fragment_bytes: Some(777),
+        ..exec_fault("head -c")
+    }]);
+    let run = kubectl
+        .run(&[
+            "exec",
+            "controldb-0",
+            "-n",
+            "arc",
+            "--",
+            "sh",
+            "-c",
+            "yes 0123456789 | head -c 200000",
+        ])
+        .expect_code(0);
+    assert_eq!(run.stdout.len(), 200_000);
+    assert!(run.stdout.starts_with("0123456789\n0123456789\n"));
+}
+
+#[tokio::test]
+async fn fragmented_messages_and_a_delayed_status_reach_kube_rs() {
+    let cluster = start_arc();
+    cluster.add_faults(vec![Fault {
+        fragment_bytes: Some(100),
+        status_delay_ms: Some(500),
+        ..exec_fault("head -c")
+    }]);
+    let pods: Api<Pod> = Api::namespaced(client(&cluster).await, "arc");
+    let started = Instant::now();
+    let proc = pods
+        .exec(
+            "controldb-0",
+            ["sh", "-c", "yes | head -c 30000"],
+            &AttachParams::default(),
+        )
+        .await
+        .unwrap();
+    let (out, _, status) = finish(proc).await;
+    assert_eq!(out.len(), 30_000);
+    assert_eq!(status.unwrap().status.as_deref(), Some("Success"));
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}

@@ -4,12 +4,17 @@
 mod batch;
 mod completion;
 mod counting;
+mod cp;
+mod cp_download;
+mod cp_upload;
+mod cp_verify;
 pub mod dispatch;
 pub mod exit;
 mod images;
 pub mod printer;
 pub mod progress;
 mod recover;
+mod remote;
 mod resolve_target;
 mod table;
 pub mod version;

@@ -69,7 +69,7 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
     if !printer.product(&texts.join("\n"))? {
         return Ok(ExitStatus::Complete);
     }
-    Ok(if partial || !reporter.skipped().is_empty() {
+    Ok(if partial || !reporter.skipped_paths().is_empty() {
         ExitStatus::Partial
     } else {
         ExitStatus::Complete

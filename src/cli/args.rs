@@ -164,6 +164,9 @@ pub enum FilesMode {
 /// Subcommands besides the default recovery.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Copy files between a container and the local machine, keeping symlinks, reporting
+    /// unreadable paths and going on, and never passing a short copy off as complete.
+    Cp(CpArgs),
     /// List the images the pods of a namespace run: pod, container, image, digest, platform.
     Images(ImagesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell), or install the

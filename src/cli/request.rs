@@ -11,6 +11,8 @@ pub enum Request {
     Recover(Box<RecoverRequest>),
     /// List pods' images.
     Images(ImagesRequest),
+    /// Copy files to or from a container.
+    Cp(Box<CpRequest>),
     /// Print a shell completion script.
     CompletionScript {
         /// Shell name as clap_complete knows it.

@@ -1,7 +1,7 @@
 //! Applies what only the config knows to the parsed steps (created-by-formats.md §4 step 4,
 //! §5): final CMD/ENTRYPOINT as exec arrays, HEALTHCHECK with options, SHELL with exact
 //! argument boundaries, ENV/LABEL values, USER/WORKDIR/STOPSIGNAL, EXPOSE/VOLUME the history
-//! lost, ONBUILD; plus ARG value evidence from RUN prefixes and the once-per-image notes.
+//! lost, ONBUILD; after the cross-step notes of `notes.rs`.
 //!
 //! History keeps the order and intermediate values; the config wins for the final state.
 
@@ -9,6 +9,7 @@ use super::builder::Builder;
 use super::config::ImageConfig;
 use super::flag::{Flag, FlagCode};
 use super::instruction::{CommandForm, Health, Instruction};
+use super::notes;
 use super::recover::{Step, Trailer};
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -16,14 +17,10 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 const AUTO_LABELS: [&str; 1] = ["io.buildah.version"];
 
 /// Mutates `steps` in place and returns the instructions only the config knows.
-pub(crate) fn apply(
-    config: &ImageConfig,
-    steps: &mut [Step],
-    run_args: &[Vec<(String, String)>],
-) -> Vec<Trailer> {
-    arg_evidence(steps, run_args);
-    once_notes(steps);
-    one_layer_notes(steps);
+pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
+    notes::arg_evidence(steps);
+    notes::once_notes(steps);
+    notes::one_layer_notes(steps);
     let origin = if steps.iter().any(|s| s.builder == Builder::Kaniko) {
         FlagCode::KanikoMetadata
     } else {
@@ -332,97 +329,4 @@ fn missing_volumes(steps: &mut [Step], config: &[String]) -> Vec<String> {
         .filter(|v| !recorded.contains(v))
         .cloned()
         .collect()
-}
-
-/// ARG values: what later RUN `|N` prefixes saw (created-by-formats.md L9).
-fn arg_evidence(steps: &mut [Step], run_args: &[Vec<(String, String)>]) {
-    for i in 0..steps.len() {
-        if steps[i].in_base {
-            continue;
-        }
-        let buildkit = steps[i].builder == Builder::Buildkit;
-        let Some(Instruction::Arg(args)) = &mut steps[i].instruction else {
-            continue;
-        };
-        let mut details = Vec::new();
-        let mut from_history = false;
-        for (name, value) in args.iter_mut() {
-            let seen = run_args[i + 1..]
-                .iter()
-                .flatten()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone());
-            match (value.as_ref(), seen) {
-                (None, Some(v)) => {
-                    details.push(format!("{name}={v}"));
-                    *value = Some(v);
-                }
-                (Some(v), Some(s)) if *v != s => details.push(format!(
-                    "later RUN steps saw {name}={s}, a --build-arg override"
-                )),
-                (Some(_), None) if buildkit => from_history = true,
-                _ => {}
-            }
-        }
-        if !details.is_empty() {
-            steps[i].flags.push(Flag::with(
-                FlagCode::ArgValueFromRunPrefix,
-                details.join("; "),
-            ));
-        }
-        if from_history {
-            steps[i]
-                .flags
-                .push(Flag::new(FlagCode::ArgValueFromHistory));
-        }
-    }
-}
-
-/// BuildKit drops COPY and RUN flags: say so once, at the first such step of the build.
-fn once_notes(steps: &mut [Step]) {
-    let first = |steps: &[Step], kinds: &[&str]| {
-        steps.iter().position(|s| {
-            !s.in_base
-                && s.builder == Builder::Buildkit
-                && s.instruction
-                    .as_ref()
-                    .is_some_and(|i| kinds.contains(&i.keyword()))
-        })
-    };
-    if let Some(i) = first(steps, &["COPY", "ADD"]) {
-        steps[i]
-            .flags
-            .push(Flag::new(FlagCode::CopyFlagsNotRecorded));
-    }
-    if let Some(i) = first(steps, &["RUN"]) {
-        steps[i]
-            .flags
-            .push(Flag::new(FlagCode::RunFlagsNotRecorded));
-    }
-}
-
-/// One layer for several steps (buildah default builds, squash): mark the owning step.
-fn one_layer_notes(steps: &mut [Step]) {
-    let mut pending = 0;
-    for s in steps.iter_mut() {
-        let makes_files = s
-            .instruction
-            .as_ref()
-            .is_some_and(|i| matches!(i.keyword(), "COPY" | "ADD" | "RUN"));
-        if s.entry.empty_layer {
-            if makes_files {
-                pending += 1;
-            }
-            continue;
-        }
-        if pending > 0
-            && (!makes_files || s.builder == Builder::DockerSquash || s.builder == Builder::Buildah)
-        {
-            s.flags.push(Flag::with(
-                FlagCode::OneLayerForSteps,
-                format!("{} earlier steps", pending),
-            ));
-        }
-        pending = 0;
-    }
 }

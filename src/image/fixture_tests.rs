@@ -286,7 +286,7 @@ pub(super) fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
     };
     for line in text.lines() {
         if let Some(term) = &heredoc {
-            if line == term {
+            if line.trim_start_matches('\t') == term {
                 heredoc = None;
             }
             continue;
@@ -298,8 +298,10 @@ pub(super) fn assert_every_line_is_an_instruction_or_a_comment(text: &str) {
                 "not an instruction: {line:?}"
             );
         }
-        if let Some(pos) = line.find("<<").filter(|_| !line.starts_with('#')) {
-            heredoc = Some(line[pos + 2..].to_owned());
+        if let Some(word) = crate::image::runtext::heredoc_word(line)
+            .filter(|_| !line.starts_with('#') && !continued)
+        {
+            heredoc = Some(word.to_owned());
         }
         continued = (continued || !line.starts_with('#')) && line.ends_with(escape);
     }
@@ -339,3 +341,10 @@ snapshot_fixture!(
     classic_ubuntu_base_then_buildkit,
     "goodwithtech_dockle_add_with_arg_statement.json"
 );
+
+#[test]
+fn hello_world_json_record_format() {
+    let r = recover_raw(fixture!("google_go-containerregistry_hello-world-v25.json"));
+    let text = serde_json::to_string_pretty(&super::render_json(&r)).unwrap();
+    insta::assert_snapshot!("buildkit_hello_world_json", text);
+}

@@ -96,7 +96,7 @@ impl FlagCode {
         match self {
             Self::CopySourceUnknown => "files may come from another build stage or image",
             Self::CopySourcesFromLayer => {
-                "sources recorded only as a content hash; the layer listing shows the files"
+                "sources recorded only as a content hash; the layer listing shows the files, which may come from another build stage or image"
             }
             Self::CopyFlagsNotRecorded => {
                 "BuildKit does not record --from, --link, --exclude (nor --chown/--chmod before dockerfile 1.7); any COPY/ADD may come from another stage"

@@ -109,10 +109,14 @@ pub fn render_listing(listing: &LayerListing, options: &ListingStyle) -> Vec<Str
             .iter()
             .map(|(class, n)| format!("{class} {n}"))
             .collect();
+        let size = if hidden_bytes == 0 {
+            String::new()
+        } else {
+            format!(", {}", human_size(hidden_bytes))
+        };
         lines.push(format!(
-            "{INDENT}({hidden} noise {} hidden, {}: {}; --no-filter shows them)",
+            "{INDENT}({hidden} noise {} hidden{size}: {}; --no-filter shows them)",
             plural(hidden, "entry", "entries"),
-            human_size(hidden_bytes),
             classes.join(", ")
         ));
     }

@@ -18,6 +18,7 @@ pub mod instruction;
 pub mod layer;
 pub mod listing;
 pub mod noise;
+mod notes;
 pub mod pairing;
 pub mod platform;
 mod record;

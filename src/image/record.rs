@@ -38,6 +38,7 @@ fn step(s: &Step) -> Value {
         "instruction": s.instruction.as_ref().map(ToString::to_string),
         "flags": flags(&s.flags),
         "in_base": s.in_base,
+        "build_args": s.build_args.iter().map(|(k, v)| json!({ "name": k, "value": v })).collect::<Vec<_>>(),
     })
 }
 

@@ -51,6 +51,8 @@ pub struct Step {
     pub diff_id: Option<String>,
     /// Whether the entry belongs to the base image (rendered as a comment under FROM).
     pub in_base: bool,
+    /// Build-arg values from a RUN `|N k=v` prefix (secret scans read these, L27).
+    pub build_args: Vec<(String, String)>,
 }
 
 /// An instruction rebuilt from the config alone, appended after the last step.
@@ -143,7 +145,6 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
         .collect();
     let base = base::detect(config, &views, input.annotations);
 
-    let run_args: Vec<Vec<(String, String)>> = parsed.iter().map(|p| p.run_args.clone()).collect();
     let descriptor = |i: usize| input.layers.get(i).cloned();
     let diff_id = |i: usize| config.diff_ids.get(i).cloned();
     let mut steps: Vec<Step> = parsed
@@ -174,6 +175,7 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
                 descriptor: layer.and_then(descriptor),
                 diff_id: layer.and_then(diff_id),
                 in_base: base.boundary.is_some_and(|b| index <= b),
+                build_args: p.run_args,
             }
         })
         .collect();
@@ -186,7 +188,7 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
     if !unknown.is_empty() {
         warnings.push(Warning::UnknownEntries { entries: unknown });
     }
-    let trailing = finals::apply(config, &mut steps, &run_args);
+    let trailing = finals::apply(config, &mut steps);
     let unpaired_layers = pairing
         .unpaired_layers
         .iter()
@@ -209,5 +211,7 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
     }
 }
 
+#[cfg(test)]
+mod samples;
 #[cfg(test)]
 mod tests;

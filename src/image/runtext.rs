@@ -15,6 +15,8 @@ const WIDTH: usize = 80;
 pub(crate) enum Layout {
     /// One or more lines joined by `\` continuations; rejoining them gives the text back.
     Lines(Vec<String>),
+    /// Text that already is a Dockerfile heredoc (`cat <<EOF > f`, body, `EOF`): as is.
+    Raw(Vec<String>),
     /// A heredoc: `<<TERM` after the keyword, then the body lines, then `TERM`.
     Heredoc {
         terminator: String,
@@ -25,6 +27,9 @@ pub(crate) enum Layout {
 /// Lays out `text` for `KEYWORD <text>`.
 pub(crate) fn layout(text: &str, escape: char) -> Layout {
     // A last line ending in `\` would swallow the next instruction as a continuation.
+    if let Some(lines) = own_heredoc(text) {
+        return Layout::Raw(lines);
+    }
     if text.contains('\n') || text.trim_end_matches([' ', '\t']).ends_with(escape) {
         return heredoc(text);
     }
@@ -84,6 +89,27 @@ fn trace_points(text: &str) -> Vec<usize> {
     }
     points.sort_unstable();
     points
+}
+
+/// The terminator word of the first heredoc on `line` (`<<EOF`, `<<-EOF`, `<<'EOF'`).
+pub(crate) fn heredoc_word(line: &str) -> Option<&str> {
+    let pos = line.find("<<")?;
+    let word = line[pos + 2..]
+        .trim_start_matches('-')
+        .split([' ', '\t'])
+        .next()?;
+    let word = word.trim_matches(|c| c == '"' || c == '\'');
+    (!word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(word)
+}
+
+/// BuildKit and buildah record `RUN cat <<EOF > f` as the command line, the body and the
+/// terminator: that is Dockerfile heredoc syntax already.
+fn own_heredoc(text: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text.trim_end_matches('\n').split('\n').collect();
+    let word = heredoc_word(lines.first()?)?;
+    let last = lines.last()?.trim_start_matches('\t');
+    (lines.len() >= 2 && last == word).then(|| lines.iter().map(|l| (*l).to_owned()).collect())
 }
 
 fn heredoc(text: &str) -> Layout {
@@ -177,7 +203,7 @@ pub(crate) mod tests {
     fn lines(text: &str) -> Vec<String> {
         match layout(text, '\\') {
             Layout::Lines(l) => l,
-            Layout::Heredoc { .. } => panic!("unexpected heredoc"),
+            other => panic!("unexpected {other:?}"),
         }
     }
 
@@ -236,6 +262,27 @@ pub(crate) mod tests {
         assert!(matches!(layout("echo x \\", '\\'), Layout::Heredoc { .. }));
         assert!(matches!(
             layout("echo x \\  ", '\\'),
+            Layout::Heredoc { .. }
+        ));
+    }
+
+    #[test]
+    fn recorded_heredocs_are_kept_as_written() {
+        let text = "cat <<EOF > /etc/motd\nhello\nEOF\n";
+        assert_eq!(
+            layout(text, '\\'),
+            Layout::Raw(vec![
+                "cat <<EOF > /etc/motd".into(),
+                "hello".into(),
+                "EOF".into()
+            ])
+        );
+        assert!(matches!(
+            layout("<<-'END'\n\techo hi\n\tEND", '\\'),
+            Layout::Raw(_)
+        ));
+        assert!(matches!(
+            layout("cat <<EOF\nno terminator", '\\'),
             Layout::Heredoc { .. }
         ));
     }

@@ -6,12 +6,14 @@
 //! Nothing here prints: warnings go through `report::Reporter`.
 
 mod archive;
+mod cred_helper;
 pub mod credentials;
 mod detect;
 pub mod error;
 mod layout;
 pub mod manifest;
 mod open;
+mod open_archive;
 mod opened;
 mod resolve;
 mod source;

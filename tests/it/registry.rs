@@ -1,238 +1,18 @@
 //! Integration tests: registry. Opening images from OCI layouts, oci-archives,
-//! docker-archives (legacy and Docker ≥ 25) and raw configs built in temp dirs with the tar
-//! crate, plus (ignored unless asked) a real `docker-registry` on loopback: plain HTTP and
-//! TLS + htpasswd, fed by skopeo.
-
-use std::collections::BTreeMap;
-use std::path::Path;
+//! docker-archives (legacy and Docker ≥ 25), raw configs and stdin, built in temp dirs with
+//! the tar crate (`fixtures`); credential lookup with real files and helper programs
+//! (`credentials`); and, ignored unless asked, a real `docker-registry` on loopback
+//! (`remote`, `world`). New local-source tests go here, registry-server tests in `remote`.
 
 use kubectl_dfimage::image::platform::Platform;
-use kubectl_dfimage::registry::{
-    FetchOptions, OpenedImage, RegistryError, SourceSpec, open_image, open_reader, sha256_digest,
-};
-use kubectl_dfimage::report::Recording;
-use tokio::io::AsyncReadExt;
+use kubectl_dfimage::registry::{RegistryError, open_reader};
 
 mod credentials;
+mod fixtures;
+mod remote;
 mod world;
 
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
-
-/// A content-addressed blob.
-#[derive(Clone)]
-struct Blob {
-    bytes: Vec<u8>,
-    digest: String,
-}
-
-impl Blob {
-    fn new(bytes: Vec<u8>) -> Blob {
-        let digest = sha256_digest(&bytes);
-        Blob { bytes, digest }
-    }
-    fn hex(&self) -> &str {
-        &self.digest[7..]
-    }
-    fn descriptor(&self, media_type: &str, extra: &str) -> String {
-        format!(
-            r#"{{"mediaType":"{media_type}","digest":"{}","size":{}{extra}}}"#,
-            self.digest,
-            self.bytes.len()
-        )
-    }
-}
-
-/// A tar with one file, as a layer.
-fn layer_tar(name: &str, content: &[u8]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    let mut header = tar::Header::new_gnu();
-    header.set_size(content.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    builder.append_data(&mut header, name, content).unwrap();
-    builder.into_inner().unwrap()
-}
-
-/// One single-platform image: config, layers, manifest.
-struct Image {
-    config: Blob,
-    layers: Vec<Blob>,
-    manifest: Blob,
-}
-
-fn image(arch: &str, files: &[(&str, &str)]) -> Image {
-    let layers: Vec<Blob> = files
-        .iter()
-        .map(|(n, c)| Blob::new(layer_tar(n, c.as_bytes())))
-        .collect();
-    let diff_ids: Vec<String> = layers.iter().map(|l| format!("\"{}\"", l.digest)).collect();
-    let history: Vec<String> = files
-        .iter()
-        .map(|(n, _)| format!(r#"{{"created_by":"COPY {n} /{n} # buildkit"}}"#))
-        .collect();
-    let config = Blob::new(
-        format!(
-            r#"{{"architecture":"{arch}","os":"linux","config":{{"Cmd":["/bin/sh"]}},"rootfs":{{"type":"layers","diff_ids":[{}]}},"history":[{}]}}"#,
-            diff_ids.join(","),
-            history.join(",")
-        )
-        .into_bytes(),
-    );
-    let layer_descs: Vec<String> = layers.iter().map(|l| l.descriptor(OCI_LAYER, "")).collect();
-    let manifest = Blob::new(
-        format!(
-            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{},"layers":[{}],"annotations":{{"org.opencontainers.image.base.name":"docker.io/library/busybox:1"}}}}"#,
-            config.descriptor(OCI_CONFIG, ""),
-            layer_descs.join(",")
-        )
-        .into_bytes(),
-    );
-    Image {
-        config,
-        layers,
-        manifest,
-    }
-}
-
-fn platform_extra(arch: &str, variant: Option<&str>) -> String {
-    match variant {
-        Some(v) => {
-            format!(r#","platform":{{"os":"linux","architecture":"{arch}","variant":"{v}"}}"#)
-        }
-        None => format!(r#","platform":{{"os":"linux","architecture":"{arch}"}}"#),
-    }
-}
-
-/// Files of an OCI layout: relative path → bytes.
-type Files = BTreeMap<String, Vec<u8>>;
-
-fn add_blob(files: &mut Files, blob: &Blob) {
-    files.insert(format!("blobs/sha256/{}", blob.hex()), blob.bytes.clone());
-}
-
-fn add_image(files: &mut Files, img: &Image) {
-    add_blob(files, &img.config);
-    add_blob(files, &img.manifest);
-    for l in &img.layers {
-        add_blob(files, l);
-    }
-}
-
-/// A layout whose index.json tags `img` as `tag`.
-fn single_layout(img: &Image, tag: &str) -> Files {
-    let mut files = Files::new();
-    add_image(&mut files, img);
-    let entry = img.manifest.descriptor(
-        OCI_MANIFEST,
-        &format!(r#","annotations":{{"org.opencontainers.image.ref.name":"{tag}"}}"#),
-    );
-    files.insert(
-        "index.json".into(),
-        format!(r#"{{"schemaVersion":2,"manifests":[{entry}]}}"#).into_bytes(),
-    );
-    files.insert(
-        "oci-layout".into(),
-        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-    );
-    files
-}
-
-/// A layout with a multi-platform index (amd64, arm64/v8, an attestation) tagged `multi`.
-fn multi_layout() -> (Files, Image, Image) {
-    let amd = image("amd64", &[("a.txt", "amd64")]);
-    let arm = image("arm64", &[("a.txt", "arm64")]);
-    // A BuildKit-style attestation: a manifest whose layer is an in-toto statement.
-    let statement = Blob::new(br#"{"_type":"https://in-toto.io/Statement/v0.1"}"#.to_vec());
-    let att_config = Blob::new(br#"{"architecture":"unknown","os":"unknown"}"#.to_vec());
-    let attestation = Blob::new(
-        format!(
-            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{},"layers":[{}]}}"#,
-            att_config.descriptor(OCI_CONFIG, ""),
-            statement.descriptor("application/vnd.in-toto+json", "")
-        )
-        .into_bytes(),
-    );
-    let mut files = Files::new();
-    add_image(&mut files, &amd);
-    add_image(&mut files, &arm);
-    for b in [&attestation, &statement, &att_config] {
-        add_blob(&mut files, b);
-    }
-    let index = Blob::new(
-        format!(
-            r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{},{},{}]}}"#,
-            amd.manifest.descriptor(OCI_MANIFEST, &platform_extra("amd64", None)),
-            arm.manifest.descriptor(OCI_MANIFEST, &platform_extra("arm64", Some("v8"))),
-            attestation.descriptor(
-                OCI_MANIFEST,
-                r#","platform":{"os":"unknown","architecture":"unknown"},"annotations":{"vnd.docker.reference.type":"attestation-manifest"}"#
-            ),
-        )
-        .into_bytes(),
-    );
-    add_blob(&mut files, &index);
-    let entry = index.descriptor(
-        OCI_INDEX,
-        r#","annotations":{"org.opencontainers.image.ref.name":"multi"}"#,
-    );
-    files.insert(
-        "index.json".into(),
-        format!(r#"{{"schemaVersion":2,"manifests":[{entry}]}}"#).into_bytes(),
-    );
-    (files, amd, arm)
-}
-
-fn write_dir(root: &Path, files: &Files) {
-    for (name, bytes) in files {
-        let path = root.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-}
-
-fn write_tar(path: &Path, files: &Files) {
-    let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_ustar();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, bytes.as_slice())
-            .unwrap();
-    }
-    builder.finish().unwrap();
-}
-
-fn opts(platform: Option<&str>) -> FetchOptions {
-    FetchOptions {
-        platform: platform.map(|p| p.parse().unwrap()),
-        credential_env: Some(Default::default()),
-        ..FetchOptions::default()
-    }
-}
-
-async fn open(source: &str, platform: Option<&str>) -> Result<OpenedImage, RegistryError> {
-    let spec = SourceSpec::parse(source)?;
-    open_image(&spec, &opts(platform), &Recording::default()).await
-}
-
-async fn read_layer(img: &OpenedImage, i: usize) -> std::io::Result<Vec<u8>> {
-    let mut reader = img
-        .open_blob(&img.layers[i])
-        .await
-        .map_err(std::io::Error::other)?;
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).await?;
-    Ok(out)
-}
-
-fn inner(e: &std::io::Error) -> Option<&RegistryError> {
-    e.get_ref().and_then(|i| i.downcast_ref::<RegistryError>())
-}
+use fixtures::*;
 
 #[tokio::test]
 async fn oci_layout_dir_opens_by_tag_with_config_and_layers_verified() {
@@ -373,6 +153,25 @@ async fn oci_archive_is_read_by_offset_and_detected_from_a_plain_path() {
     let detected = open(&tar.display().to_string(), Some("linux/arm64"))
         .await
         .unwrap();
+
+    // `tar cf x.tar layout/`: the layout inside one top-level folder is found too.
+    let nested: Files = files
+        .iter()
+        .map(|(name, bytes)| (format!("layout/{name}"), bytes.clone()))
+        .collect();
+    let nested_tar = tmp.path().join("nested.tar");
+    write_tar(&nested_tar, &nested);
+    let from_folder = open(
+        &format!("oci-archive:{}:multi", nested_tar.display()),
+        Some("linux/arm64"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(from_folder.config_bytes, arm.config.bytes);
+    assert_eq!(
+        read_layer(&from_folder, 0).await.unwrap(),
+        arm.layers[0].bytes
+    );
     assert!(
         detected.display_ref.starts_with("oci-archive:"),
         "{}",
@@ -382,33 +181,6 @@ async fn oci_archive_is_read_by_offset_and_detected_from_a_plain_path() {
 }
 
 /// A legacy `docker save` archive: `manifest.json`, `<hex>.json`, `<v1id>/layer.tar`.
-fn legacy_docker_archive(img: &Image, tags: &[&str]) -> Files {
-    let mut files = Files::new();
-    files.insert(
-        format!("{}.json", img.config.hex()),
-        img.config.bytes.clone(),
-    );
-    let mut layer_names = Vec::new();
-    for (i, l) in img.layers.iter().enumerate() {
-        let name = format!("{:064x}/layer.tar", i + 1);
-        files.insert(name.clone(), l.bytes.clone());
-        layer_names.push(format!("\"{name}\""));
-    }
-    let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
-    files.insert(
-        "manifest.json".into(),
-        format!(
-            r#"[{{"Config":"{}.json","RepoTags":[{}],"Layers":[{}]}}]"#,
-            img.config.hex(),
-            tags.join(","),
-            layer_names.join(",")
-        )
-        .into_bytes(),
-    );
-    files.insert("repositories".into(), b"{}".to_vec());
-    files
-}
-
 #[tokio::test]
 async fn legacy_docker_archive_pairs_layers_with_diff_ids() {
     let tmp = tempfile::tempdir().unwrap();
@@ -557,153 +329,18 @@ async fn stdin_takes_a_raw_config_or_a_whole_archive() {
     assert!(matches!(err, RegistryError::UnknownFormat { .. }), "{err}");
 }
 
-#[tokio::test]
-#[ignore = "needs docker-registry and skopeo"]
-async fn plain_http_registry_serves_every_manifest_kind() {
-    let w = world::World::start_plain().await;
-    let (files, amd, arm) = multi_layout();
-    let lay = w.state.path().join("lay");
-    write_dir(&lay, &files);
-    w.push_layout(&lay, "multi", "app:multi", true);
-    // The loopback host falls back to plain HTTP without --plain-http.
-    let reference = format!("{}/app:multi", w.addr);
-    let got = open(&reference, Some("linux/arm64")).await.unwrap();
-    assert_eq!(got.config_bytes, arm.config.bytes);
-    assert!(got.index_digest.is_some());
-    assert!(
-        got.bytes_received() > 0 && got.bytes_received() < 64 * 1024,
-        "{}",
-        got.bytes_received()
-    );
-    let before = got.bytes_received();
-    // skopeo compressed the layer on push: compare with what the manifest states.
-    let layer = read_layer(&got, 0).await.unwrap();
-    assert_eq!(sha256_digest(&layer), got.layers[0].digest);
-    assert_eq!(got.bytes_received(), before + got.layers[0].size);
-
-    // Docker v2s2 conversion by skopeo, pinned by digest.
-    let single = lay.join("single");
-    write_dir(&single, &single_layout(&amd, "v1"));
-    w.push_layout(&single, "v1", "app:docker", false);
-    let digest = w.manifest_digest("app:docker");
-    let by_digest = open(&format!("docker://{}/app@{digest}", w.addr), None)
-        .await
-        .unwrap();
-    assert_eq!(by_digest.manifest_digest.as_deref(), Some(digest.as_str()));
-    assert_eq!(
-        by_digest.manifest_media_type,
-        "application/vnd.docker.distribution.manifest.v2+json"
-    );
-    assert_eq!(got.manifest_media_type, OCI_MANIFEST);
-    assert_eq!(
-        by_digest.config_digest.as_deref(),
-        Some(w.config_digest("app:docker").as_str())
-    );
-
-    let err = open(&format!("{}/app:nope", w.addr), None)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, RegistryError::ManifestUnknown { .. }),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-#[ignore = "needs docker-registry and skopeo"]
-async fn corrupted_registry_blobs_fail_verification() {
-    let w = world::World::start_plain().await;
-    let img = image("amd64", &[("f", "to be corrupted")]);
-    let lay = w.state.path().join("lay");
-    write_dir(&lay, &single_layout(&img, "v1"));
-    w.push_layout(&lay, "v1", "bad:v1", true);
-    let reference = format!("{}/bad:v1", w.addr);
-    let good = open(&reference, None).await.unwrap();
-
-    // Flip a byte of the stored layer, keeping its size (test-components.md 4.4).
-    w.corrupt_blob(&good.layers[0].digest);
-    let err = read_layer(&good, 0).await.unwrap_err();
-    assert!(
-        matches!(inner(&err), Some(RegistryError::DigestMismatch { .. })),
-        "{err:?}"
-    );
-
-    w.corrupt_blob(good.config_digest.as_deref().unwrap());
-    let err = open(&reference, None).await.unwrap_err();
-    assert!(
-        matches!(err, RegistryError::DigestMismatch { .. }),
-        "{err:?}"
-    );
-}
-
-#[tokio::test]
-#[ignore = "needs docker-registry, skopeo, openssl and htpasswd"]
-async fn tls_registry_with_htpasswd_needs_the_ca_and_credentials() {
-    let w = world::World::start_tls().await;
-    let img = image("amd64", &[("f", "tls")]);
-    let lay = w.state.path().join("lay");
-    write_dir(&lay, &single_layout(&img, "v1"));
-    w.push_layout(&lay, "v1", "secure:v1", false);
-    let reference = format!("{}/secure:v1", w.addr);
-    let spec = SourceSpec::parse(&reference).unwrap();
-    let rec = Recording::default();
-
-    // No CA: a TLS error that mentions --ca-file.
-    let err = open_image(&spec, &opts(None), &rec).await.unwrap_err();
-    assert!(matches!(err, RegistryError::Tls { .. }), "{err:?}");
-    assert!(err.to_string().contains("--ca-file"));
-
-    // CA but no credentials: unauthorized, naming what was tried.
-    let mut o = opts(None);
-    o.ca_files = vec![w.ca.clone()];
-    let err = open_image(&spec, &o, &rec).await.unwrap_err();
-    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
-    assert!(err.to_string().contains("anonymous"));
-
-    // Wrong password in a pull secret: still unauthorized, the secret's text never shown.
-    let bad = world::auth_doc(&w.addr, "testuser", "wrong-password-xyz");
-    o.extra_auth_configs = vec![bad];
-    let err = open_image(&spec, &o, &rec).await.unwrap_err();
-    assert!(err.to_string().contains("pull secret #1"), "{err}");
-    assert!(!format!("{err:?}").contains("wrong-password-xyz"));
-
-    // Right credentials from a docker config dir.
-    let cfg = w.state.path().join("dockercfg");
-    std::fs::create_dir_all(&cfg).unwrap();
-    std::fs::write(
-        cfg.join("config.json"),
-        world::auth_doc(&w.addr, "testuser", "testpass"),
-    )
-    .unwrap();
-    o.extra_auth_configs.clear();
-    o.credential_env = Some(kubectl_dfimage::registry::CredentialEnv {
-        docker_config_dir: Some(cfg),
-        ..Default::default()
-    });
-    let got = open_image(&spec, &o, &rec).await.unwrap();
-    assert_eq!(got.config_bytes, img.config.bytes);
-    let layer = read_layer(&got, 0).await.unwrap();
-    assert_eq!(sha256_digest(&layer), got.layers[0].digest);
-
-    // --insecure-skip-tls-verify instead of the CA also works.
-    let mut o2 = o.clone();
-    o2.ca_files.clear();
-    o2.insecure_skip_tls_verify = true;
-    open_image(&spec, &o2, &rec).await.unwrap();
-}
-
-#[tokio::test]
-async fn connection_refused_names_the_address() {
-    let port = world::free_port();
-    let err = open(&format!("127.0.0.1:{port}/app:1"), None)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, RegistryError::ConnectionRefused { .. }),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains(&format!("127.0.0.1:{port}")),
-        "{err}"
-    );
+/// The lead spawns recoveries and streams layers from several tasks: the open future, the
+/// opened image and its blob readers must be `Send` (and the image `Sync`).
+#[test]
+fn opening_futures_images_and_blob_readers_cross_threads() {
+    fn is_send<T: Send>(_: &T) {}
+    fn is_send_sync<T: Send + Sync>() {}
+    fn is_send_type<T: Send>() {}
+    let spec = kubectl_dfimage::registry::SourceSpec::Stdin;
+    let opts = kubectl_dfimage::registry::FetchOptions::default();
+    let fut = kubectl_dfimage::registry::open_image(&spec, &opts, &kubectl_dfimage::report::Noop);
+    is_send(&fut);
+    drop(fut);
+    is_send_sync::<kubectl_dfimage::registry::OpenedImage>();
+    is_send_type::<kubectl_dfimage::registry::BlobReader>();
 }

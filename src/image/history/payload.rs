@@ -263,7 +263,6 @@ pub(crate) fn copy(keyword: &str, payload: &str) -> Decoded {
     let d = Decoded::of(i);
     if hashed {
         d.flag(Flag::new(FlagCode::CopySourcesFromLayer))
-            .flag(Flag::new(FlagCode::CopySourceUnknown))
     } else if from_elsewhere {
         d.flag(Flag::with(
             FlagCode::CopySourceUnknown,

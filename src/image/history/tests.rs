@@ -99,7 +99,6 @@ fn classic_copy_hash_sources_keep_the_destination_and_flag_the_sources() {
         matches!(&p.instruction, Some(Instruction::Copy(CopyArgs { dest, .. })) if dest == "/usr/local/bin/")
     );
     assert!(codes(&p).contains(&FlagCode::CopySourcesFromLayer));
-    assert!(codes(&p).contains(&FlagCode::CopySourceUnknown));
     let rel = one(
         "/bin/sh -c #(nop) COPY file:761e313354b918b6cd7ea99975a4f6b53ff5381ba689bab2984aec4dab597215 in app.conf ",
         "",
@@ -468,4 +467,13 @@ fn buildkit_copy_flags_absolute_sources_and_heredocs() {
     let heredoc = one("COPY <<EOF /etc/motd # buildkit", BK);
     assert_eq!(heredoc.instruction, None);
     assert_eq!(codes(&heredoc), [FlagCode::HeredocBodyNotRecorded]);
+}
+
+#[test]
+fn a_heredoc_fed_to_a_command_renders_as_the_source_wrote_it() {
+    let p = one(
+        "RUN /bin/sh -c cat <<EOF > /etc/motd\nwelcome\nEOF\n # buildkit",
+        BK,
+    );
+    assert_eq!(text(&p), "RUN cat <<EOF > /etc/motd\nwelcome\nEOF");
 }

@@ -13,7 +13,7 @@ use crate::image::render::{
 
 /// A config with `history` as `(created_by, comment, author, empty_layer)` and the given
 /// `config` object; one diff_id per non-empty entry unless `layers` says otherwise.
-fn image(
+pub(super) fn image(
     history: &[(&str, &str, &str, bool)],
     config: serde_json::Value,
     layers: Option<usize>,
@@ -40,7 +40,7 @@ fn image(
     parse_config(doc.to_string().as_bytes()).unwrap()
 }
 
-fn run(config: &ImageConfig) -> Recovery {
+pub(super) fn run(config: &ImageConfig) -> Recovery {
     recover(&RecoverInput {
         config,
         layers: &[],
@@ -49,7 +49,7 @@ fn run(config: &ImageConfig) -> Recovery {
     })
 }
 
-fn dockerfile(r: &Recovery) -> String {
+pub(super) fn dockerfile(r: &Recovery) -> String {
     render_dockerfile(
         r,
         &RenderOptions {
@@ -70,6 +70,8 @@ fn instr(s: &Step) -> String {
 }
 
 const BK: &str = "buildkit.dockerfile.v0";
+pub(super) const BASE_ADD: &str = "/bin/sh -c #(nop) ADD file:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa in / ";
+pub(super) const BASE_CMD: &str = "/bin/sh -c #(nop)  CMD [\"sh\"]";
 
 #[test]
 fn the_final_cmd_comes_from_the_config_when_history_disagrees() {
@@ -404,6 +406,9 @@ fn odd_entries_never_panic_and_render_only_instructions_and_comments() {
         "/bin/sh -c #(nop)  HEALTHCHECK {Test:[] Interval:",
         "\\",
         "RUN /bin/sh -c x \\",
+        "/bin/sh -c cat <<EOF > f\nbody\nEOF",
+        "RUN x <<A\nA # buildkit",
+        "COPY <<EOF /x # buildkit",
     ];
     for (i, w) in weird.iter().enumerate() {
         for os in ["linux", "windows"] {

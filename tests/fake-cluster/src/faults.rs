@@ -50,6 +50,16 @@ pub struct Fault {
     /// Exec: send the status, then drop TCP without a close frame.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_close_frame: bool,
+    /// Exec: wait this many milliseconds between the process exit and the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_delay_ms: Option<u64>,
+    /// Exec: send stdout/stderr as text messages (a protocol error for client-go).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub text_frames: bool,
+    /// Exec: split every stdout/stderr message into WebSocket frames of this many bytes
+    /// (a first frame plus continuation frames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fragment_bytes: Option<usize>,
 }
 
 /// What a request is, for matching.
@@ -84,6 +94,12 @@ pub struct Effects {
     pub no_status: bool,
     /// Exec: no close frame.
     pub no_close_frame: bool,
+    /// Exec: status delay.
+    pub status_delay_ms: Option<u64>,
+    /// Exec: text messages.
+    pub text_frames: bool,
+    /// Exec: frame size for fragmented messages.
+    pub fragment_bytes: Option<usize>,
 }
 
 impl Fault {
@@ -114,6 +130,9 @@ impl Effects {
         self.chunk_bytes = self.chunk_bytes.or(f.chunk_bytes);
         self.no_status |= f.no_status;
         self.no_close_frame |= f.no_close_frame;
+        self.status_delay_ms = self.status_delay_ms.or(f.status_delay_ms);
+        self.text_frames |= f.text_frames;
+        self.fragment_bytes = self.fragment_bytes.or(f.fragment_bytes);
     }
 }
 

@@ -13,9 +13,11 @@ use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::output::{self, Out, Shaping};
 use super::params::ExecParams;
@@ -145,7 +147,7 @@ impl Session {
             tokio::select! {
                 out = out_rx.recv() => match out {
                     Some(Out::Data(ch, data)) => {
-                        if ws.send(frame(ch, &data)).await.is_err() {
+                        if self.send_data(&mut ws, ch, &data).await.is_err() {
                             return self.log("client-gone");
                         }
                         if ch == 1 { self.record.stdout_bytes += data.len() as u64 } else { self.record.stderr_bytes += data.len() as u64 }
@@ -189,9 +191,39 @@ impl Session {
         }
     }
 
+    /// Sends one output message, shaped by the `textFrames` and `fragmentBytes` faults.
+    async fn send_data(&self, ws: &mut Ws, ch: u8, data: &[u8]) -> Result<(), WsError> {
+        if self.effects.text_frames {
+            let mut text = String::from(char::from(b'0' + ch));
+            text.push_str(&String::from_utf8_lossy(data));
+            return ws.send(Message::text(text)).await;
+        }
+        let Some(size) = self.effects.fragment_bytes.filter(|s| *s > 0) else {
+            return ws.send(frame(ch, data)).await;
+        };
+        let Message::Binary(whole) = frame(ch, data) else {
+            unreachable!("frame builds binary messages")
+        };
+        let pieces: Vec<Bytes> = whole.chunks(size).map(Bytes::copy_from_slice).collect();
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let opcode = if i == 0 {
+                OpCode::Data(Data::Binary)
+            } else {
+                OpCode::Data(Data::Continue)
+            };
+            ws.feed(Message::Frame(Frame::message(piece, opcode, i == last)))
+                .await?;
+        }
+        ws.flush().await
+    }
+
     /// Sends the status (unless suppressed) and the close, waits briefly for the client's
     /// close, then shuts the connection down (or drops it for `noCloseFrame`).
     async fn finish(self, mut ws: Ws, status: Option<serde_json::Value>, outcome: &str) {
+        if let Some(ms) = self.effects.status_delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
         if let Some(st) = status.filter(|_| !self.effects.no_status) {
             let body = serde_json::to_vec(&st).unwrap_or_default();
             if ws.send(frame(3, &body)).await.is_err() {

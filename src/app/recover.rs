@@ -82,7 +82,7 @@ pub(crate) fn fetch_options(
     job: &ImageJob,
 ) -> Result<FetchOptions, Error> {
     let platform = match settings.platform.as_deref().or(job.platform.as_deref()) {
-        Some(p) => Some(p.parse::<Platform>().map_err(Error::Platform)?),
+        Some(p) => Some(p.parse::<Platform>()?),
         None => None,
     };
     Ok(FetchOptions {

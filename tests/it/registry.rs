@@ -153,6 +153,25 @@ async fn oci_archive_is_read_by_offset_and_detected_from_a_plain_path() {
     let detected = open(&tar.display().to_string(), Some("linux/arm64"))
         .await
         .unwrap();
+
+    // `tar cf x.tar layout/`: the layout inside one top-level folder is found too.
+    let nested: Files = files
+        .iter()
+        .map(|(name, bytes)| (format!("layout/{name}"), bytes.clone()))
+        .collect();
+    let nested_tar = tmp.path().join("nested.tar");
+    write_tar(&nested_tar, &nested);
+    let from_folder = open(
+        &format!("oci-archive:{}:multi", nested_tar.display()),
+        Some("linux/arm64"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(from_folder.config_bytes, arm.config.bytes);
+    assert_eq!(
+        read_layer(&from_folder, 0).await.unwrap(),
+        arm.layers[0].bytes
+    );
     assert!(
         detected.display_ref.starts_with("oci-archive:"),
         "{}",

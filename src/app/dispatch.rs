@@ -44,6 +44,9 @@ fn output_settings(request: &Request) -> OutputSettings {
     match request {
         Request::Recover(r) => r.output,
         Request::Images(r) => r.output,
+        Request::Cp(r) => r.output,
+        Request::Extract(r) => r.output,
+        Request::Diff(r) => r.output,
         Request::CompletionScript { .. }
         | Request::CompletionShim { .. }
         | Request::Complete { .. } => OutputSettings {
@@ -61,6 +64,9 @@ fn execute(request: Request, printer: &Printer) -> Result<ExitStatus, Error> {
         Request::Complete { words } => super::completion::answer(&words, printer),
         Request::Recover(r) => runtime()?.block_on(super::recover::run(*r, printer)),
         Request::Images(r) => runtime()?.block_on(super::images::run(r, printer)),
+        Request::Cp(r) => runtime()?.block_on(super::cp::run(*r, printer)),
+        Request::Extract(r) => runtime()?.block_on(super::extract::run(*r, printer)),
+        Request::Diff(r) => runtime()?.block_on(super::diff::run(*r, printer)),
     }
 }
 

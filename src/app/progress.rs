@@ -40,7 +40,7 @@ impl TerminalReporter {
     }
 
     /// Every path skipped so far, in order.
-    pub fn skipped(&self) -> Vec<Skipped> {
+    pub fn skipped_paths(&self) -> Vec<Skipped> {
         self.skipped.lock().map(|s| s.clone()).unwrap_or_default()
     }
 

@@ -69,7 +69,7 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
     if !printer.product(&texts.join("\n"))? {
         return Ok(ExitStatus::Complete);
     }
-    Ok(if partial || !reporter.skipped().is_empty() {
+    Ok(if partial || !reporter.skipped_paths().is_empty() {
         ExitStatus::Partial
     } else {
         ExitStatus::Complete
@@ -82,7 +82,7 @@ pub(crate) fn fetch_options(
     job: &ImageJob,
 ) -> Result<FetchOptions, Error> {
     let platform = match settings.platform.as_deref().or(job.platform.as_deref()) {
-        Some(p) => Some(p.parse::<Platform>().map_err(Error::Platform)?),
+        Some(p) => Some(p.parse::<Platform>()?),
         None => None,
     };
     Ok(FetchOptions {

@@ -9,8 +9,8 @@ use super::args::{
     Cli, Command, CompletionTarget, FilesMode, OutputFormat, RegistryArgs, TableFormat,
 };
 use super::request::{
-    BatchSettings, ClusterSettings, Format, ImagesRequest, Listing, OutputSettings, RecoverRequest,
-    RegistrySettings, Request,
+    BatchSettings, ClusterSettings, CpRequest, DiffRequest, ExtractRequest, Format, ImagesRequest,
+    Listing, OutputSettings, RecoverRequest, RegistrySettings, Request,
 };
 use super::target;
 
@@ -112,6 +112,35 @@ fn resolve(cli: Cli) -> Request {
             Request::CompletionScript { shell }
         }
         Some(Command::Complete { words }) => Request::Complete { words },
+        Some(Command::Cp(c)) => Request::Cp(Box::new(CpRequest {
+            src: c.src,
+            dest: c.dest,
+            container: c.container,
+            retries: c.retries,
+            verify: c.verify,
+            error_log: c.error_log,
+            preserve_owner: c.preserve_owner,
+            one_file_system: c.one_file_system,
+            no_preserve: c.no_preserve,
+            debug_image: c.debug_image,
+            cluster,
+            output,
+        })),
+        Some(Command::Extract(e)) => Request::Extract(Box::new(ExtractRequest {
+            source: e.source,
+            dest: e.dest,
+            layer: e.layer,
+            path: e.path,
+            flatten: e.flatten,
+            registry: registry_settings(e.registry),
+            output,
+        })),
+        Some(Command::Diff(d)) => Request::Diff(Box::new(DiffRequest {
+            a: d.a,
+            b: d.b,
+            registry: registry_settings(d.registry),
+            output,
+        })),
         Some(Command::Images(i)) => Request::Images(ImagesRequest {
             all_namespaces: i.all_namespaces,
             selector: i.selector,

@@ -127,9 +127,12 @@ async fn tar_store(file: &Path) -> Result<Store, RegistryError> {
     let index = tokio::task::spawn_blocking(move || TarIndex::build(&path))
         .await
         .map_err(|e| RegistryError::io(file, std::io::Error::other(e)))??;
+    let prefix = index
+        .single_folder_prefix(&["index.json", "manifest.json"])
+        .unwrap_or_default();
     Ok(Store::Tar {
         index: Arc::new(index),
-        prefix: String::new(),
+        prefix,
         named: Arc::new(HashMap::new()),
     })
 }

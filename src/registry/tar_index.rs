@@ -117,6 +117,28 @@ impl TarIndex {
         None
     }
 
+    /// For an archive made of one folder (`tar cf x.tar layout/`): `Some("layout/")` when no
+    /// `markers` file sits at the root but exactly one top-level folder holds one.
+    pub(crate) fn single_folder_prefix(&self, markers: &[&str]) -> Option<String> {
+        if markers.iter().any(|m| self.contains(m)) {
+            return None;
+        }
+        let mut folders: Vec<&str> = self
+            .members
+            .keys()
+            .filter_map(|name| {
+                let (folder, file) = name.split_once('/')?;
+                markers.contains(&file).then_some(folder)
+            })
+            .collect();
+        folders.sort_unstable();
+        folders.dedup();
+        match folders.as_slice() {
+            [one] => Some(format!("{one}/")),
+            _ => None,
+        }
+    }
+
     /// True when the archive has a regular member (or link to one) of that name.
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.locate(name).is_some()

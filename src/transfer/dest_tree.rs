@@ -221,6 +221,29 @@ pub(crate) fn finish_dir(path: &Path, meta: &NodeMeta) -> io::Result<bool> {
     Ok(true)
 }
 
+/// Makes the directory at `path` usable by its owner (`u+rwx`) until its final mode is
+/// applied, through a descriptor checked like in [`finish_dir`]; a directory we do not own
+/// is left as it is.
+pub(crate) fn open_up_dir(path: &Path) -> io::Result<()> {
+    let before = fs::symlink_metadata(path)?;
+    if !before.is_dir() || before.mode() & 0o700 == 0o700 {
+        return Ok(());
+    }
+    let dir = match File::open(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let now = dir.metadata()?;
+    if NodeId::of(&now) != NodeId::of(&before) {
+        return Ok(());
+    }
+    match dir.set_permissions(fs::Permissions::from_mode((now.mode() | 0o700) & 0o7777)) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(()),
+        other => other,
+    }
+}
+
 /// Creates the symlink `path -> target`; `path` must not exist.
 pub(crate) fn make_symlink(
     target: &[u8],

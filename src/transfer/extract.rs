@@ -325,11 +325,13 @@ impl<'a> Extractor<'a> {
             match tree::node_kind(&path).map_err(|e| self.local(&path, e))? {
                 NodeKind::Dir => {}
                 NodeKind::Symlink => return Err(unsafe_skip("parent is a symlink")),
+                // like tar: an implicit parent never replaces a file (an explicit directory
+                // entry does, see `directory`)
                 NodeKind::Other => {
-                    tree::remove_name(&path).map_err(|e| self.local(&path, e))?;
-                    self.files.remove(&rel[..n]);
-                    self.summary.replaced += 1;
-                    self.make_dir(&rel[..n], &path, 0o755)?;
+                    return Err(Problem::Skip(
+                        SkipReason::Io,
+                        "parent is not a directory".into(),
+                    ));
                 }
                 NodeKind::Missing => self.make_dir(&rel[..n], &path, 0o755)?,
             }
@@ -374,7 +376,9 @@ impl<'a> Extractor<'a> {
             .join(tree::os(&rel[rel.len() - 1]));
         self.links.remove(&rel);
         match tree::node_kind(&path).map_err(|e| self.local(&path, e))? {
-            NodeKind::Dir => {}
+            // it gets this entry's mode at the end; until then its entries must fit (a resumed
+            // copy meets the restrictive modes the first attempt applied)
+            NodeKind::Dir => tree::open_up_dir(&path).map_err(|e| self.local(&path, e))?,
             NodeKind::Missing => self.make_dir(&rel, &path, 0o700)?,
             NodeKind::Symlink | NodeKind::Other => {
                 tree::remove_name(&path).map_err(|e| self.local(&path, e))?;

@@ -4,7 +4,8 @@
 //! complete on disk (`UnpackSummary::completed`, with `track_resume`), and names the entry it
 //! was writing when the stream broke (`partial`; it is never left under its final name, so
 //! it is simply sent again). A continuation runs the plan's `tar c` again with those names
-//! excluded, read from stdin (`-X /dev/stdin`, one per line):
+//! excluded, read from stdin (`-X -`, one per line; GNU tar (gnulib) and busybox both read `-` as
+//! stdin, which unlike `/dev/stdin` needs no `/proc` in the container):
 //! - GNU tar: `--anchored --no-wildcards`, so each line is one literal, whole member name;
 //! - busybox (when built with `-X`) and bsdtar: glob patterns, so `\ * ? [` are escaped
 //!   with `\`. busybox matches patterns at any `/` boundary, but member names start with
@@ -99,9 +100,9 @@ impl ResumeState {
             stdin.push(b'\n');
         }
         let extra: &[&str] = if plan.caps.flavor == TarFlavor::Gnu {
-            &["--anchored", "--no-wildcards", "-X", "/dev/stdin"]
+            &["--anchored", "--no-wildcards", "-X", "-"]
         } else {
-            &["-X", "/dev/stdin"]
+            &["-X", "-"]
         };
         Continuation {
             argv: create_argv(plan, extra),
@@ -168,7 +169,7 @@ mod tests {
             "--anchored",
             "--no-wildcards",
             "-X",
-            "/dev/stdin",
+            "-",
             "-C",
             "/data",
             "./src",
@@ -183,10 +184,7 @@ mod tests {
         let alpine =
             "BusyBox v1.36.1\nUsage: tar c|x|t [-f TARFILE] [-C DIR] [-T FILE] [-X FILE] [FILE]...";
         let c = state(&[b"./src/q[1]", b"./src/back\\slash"]).continuation(&plan(alpine));
-        assert_eq!(
-            c.argv[..5],
-            ["tar", "cf", "-", "-X", "/dev/stdin"].map(String::from)
-        );
+        assert_eq!(c.argv[..5], ["tar", "cf", "-", "-X", "-"].map(String::from));
         assert_eq!(c.stdin, b"./src/q\\[1]\n./src/back\\\\slash\n".to_vec());
     }
 

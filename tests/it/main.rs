@@ -3,6 +3,7 @@
 //! topic; a new topic gets a new module here.
 
 mod cli;
+mod cp;
 mod layers;
 mod plugin_manifest;
 mod registry;

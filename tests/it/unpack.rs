@@ -12,6 +12,7 @@ mod c_hardlinks;
 mod d_types;
 mod e_meta;
 mod f_stream;
+mod h_resources;
 mod i_existing;
 mod layers;
 mod real_tar;

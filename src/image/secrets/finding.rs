@@ -139,6 +139,9 @@ pub enum HistoryField {
     Label(String),
     /// The RUN command text.
     Run,
+    /// The text of another instruction (`CMD`, `ENTRYPOINT`, `HEALTHCHECK`, `ONBUILD`,
+    /// `ADD` sources, or an entry that could not be parsed), by keyword.
+    Instruction(String),
 }
 
 impl fmt::Display for HistoryField {
@@ -148,6 +151,7 @@ impl fmt::Display for HistoryField {
             Self::Arg(name) => write!(f, "ARG {name}"),
             Self::Label(name) => write!(f, "LABEL {name}"),
             Self::Run => f.write_str("RUN"),
+            Self::Instruction(keyword) => f.write_str(keyword),
         }
     }
 }
@@ -163,11 +167,17 @@ pub enum Location {
         /// The path in the layer.
         path: EntryPath,
     },
-    /// A history entry (or the config field it became).
+    /// A history entry.
     History {
         /// History index, zero-based, oldest first.
         step: usize,
         /// The field.
+        field: HistoryField,
+    },
+    /// The image config's final runtime settings (`Env`, `Labels`, `Cmd`, …), for values
+    /// no history entry shows (squashed or history-less images).
+    Config {
+        /// The field, named as the instruction that sets it.
         field: HistoryField,
     },
 }
@@ -189,8 +199,9 @@ impl fmt::Display for SecretFinding {
         match &self.location {
             Location::File { layer, path } => write!(f, "layer {layer} {path}: {}", self.rule)?,
             Location::History { step, field } => {
-                write!(f, "history step {step} {field}: {}", self.rule)?
+                write!(f, "history step {step} {field}: {}", self.rule)?;
             }
+            Location::Config { field } => write!(f, "config {field}: {}", self.rule)?,
         }
         if let Some(masked) = &self.masked {
             write!(f, " ({masked})")?;

@@ -7,6 +7,7 @@
 mod content;
 mod finding;
 mod history;
+mod image;
 mod names;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod tests;
 pub use content::{Match, ValueStyle, scan_file_content, scan_text};
 pub use finding::{FileFinding, HistoryField, Location, Rule, SecretFinding, mask};
 pub use history::{scan_arg, scan_env, scan_label, scan_run};
+pub use image::{scan_image, scan_runtime, scan_step};
 pub use names::scan_name;
 
 /// Files up to this size are read for content scanning; larger ones are checked by name only.

@@ -265,3 +265,48 @@ fn run_commands_reveal_passwords_and_tokens_on_the_command_line() {
         );
     }
 }
+
+/// A config with secrets in history (classic ENV, BuildKit `|N` build args, CMD) and in
+/// the final config only (an ENV no step shows, a label).
+const CONFIG_WITH_SECRETS: &str = r#"{
+  "architecture": "amd64", "os": "linux",
+  "config": {
+    "Env": ["PATH=/usr/bin", "DB_PASSWORD=hunter22hunter22", "API_TOKEN=fromconfigonly1"],
+    "Cmd": ["app", "--password", "Sup3rSecret!"],
+    "Labels": {"maintainer.token": "abcd1234efgh"}
+  },
+  "rootfs": {"type": "layers", "diff_ids": ["sha256:1111111111111111111111111111111111111111111111111111111111111111", "sha256:2222222222222222222222222222222222222222222222222222222222222222"]},
+  "history": [
+    {"created_by": "/bin/sh -c #(nop) ADD file:0123456789abcdef in / "},
+    {"created_by": "/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter22hunter22", "empty_layer": true},
+    {"created_by": "RUN |1 NPM_TOKEN=abcdef123456 /bin/sh -c npm ci # buildkit", "comment": "buildkit.dockerfile.v0"},
+    {"created_by": "ARG GITHUB_TOKEN", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+    {"created_by": "CMD [\"app\" \"--password\" \"Sup3rSecret!\"]", "comment": "buildkit.dockerfile.v0", "empty_layer": true}
+  ]
+}"#;
+
+#[test]
+fn an_image_scan_covers_history_steps_build_args_and_config_only_values_once() {
+    let config = crate::image::parse_config(CONFIG_WITH_SECRETS.as_bytes()).expect("config");
+    let annotations = std::collections::BTreeMap::new();
+    let recovery = crate::image::recover(&crate::image::RecoverInput {
+        config: &config,
+        layers: &[],
+        annotations: &annotations,
+        has_layers: false,
+    });
+    let found: Vec<String> = scan_image(&recovery.steps, &recovery.runtime)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "history step 1 ENV DB_PASSWORD: secret-in-config (hunt****)",
+            "history step 2 ARG NPM_TOKEN: secret-in-config (abcd****)",
+            "history step 4 CMD: command-line-secret (Sup3****)",
+            "config ENV API_TOKEN: secret-in-config (from****)",
+            "config LABEL maintainer.token: secret-in-config (abcd****)",
+        ]
+    );
+}

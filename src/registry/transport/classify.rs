@@ -123,3 +123,87 @@ pub(crate) fn classify(err: OciDistributionError, image: &ImageRef, what: &str) 
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oci_client::errors::{OciEnvelope, OciError};
+
+    use super::*;
+
+    fn image() -> ImageRef {
+        "127.0.0.1:5000/app:1".parse().unwrap()
+    }
+
+    fn envelope(code: OciErrorCode) -> OciDistributionError {
+        OciDistributionError::RegistryError {
+            envelope: OciEnvelope {
+                errors: vec![OciError {
+                    code,
+                    message: "m".into(),
+                    detail: serde_json::Value::Null,
+                }],
+            },
+            url: "http://127.0.0.1:5000/v2/app/manifests/1".into(),
+        }
+    }
+
+    #[test]
+    fn registry_error_codes_map_to_actionable_errors() {
+        assert!(matches!(
+            classify(
+                envelope(OciErrorCode::ManifestUnknown),
+                &image(),
+                "manifest"
+            ),
+            Failure::Fatal(RegistryError::ManifestUnknown { .. })
+        ));
+        assert!(matches!(
+            classify(envelope(OciErrorCode::NameUnknown), &image(), "manifest"),
+            Failure::Fatal(RegistryError::RepositoryUnknown { .. })
+        ));
+        assert!(matches!(
+            classify(envelope(OciErrorCode::Denied), &image(), "manifest"),
+            Failure::Auth
+        ));
+        let unauthorized = OciDistributionError::UnauthorizedError { url: "u".into() };
+        assert!(matches!(
+            classify(unauthorized, &image(), "manifest"),
+            Failure::Auth
+        ));
+    }
+
+    #[test]
+    fn digest_failures_and_plain_404s_are_classified() {
+        let digest =
+            OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+                expected: "sha256:aa".into(),
+                actual: "sha256:bb".into(),
+            });
+        assert!(matches!(
+            classify(digest, &image(), "manifest"),
+            Failure::Fatal(RegistryError::DigestMismatch { .. })
+        ));
+        let not_found = OciDistributionError::ServerError {
+            code: 404,
+            url: "u".into(),
+            message: "404 page not found".into(),
+        };
+        assert!(matches!(
+            classify(not_found, &image(), "manifest"),
+            Failure::Fatal(RegistryError::ManifestUnknown { .. })
+        ));
+    }
+
+    #[test]
+    fn tls_and_refused_errors_are_found_inside_io_wrappers() {
+        let tls = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        ));
+        assert_eq!(walk_io(&tls), (true, false));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(walk_io(&refused), (false, true));
+        let plain = std::io::Error::other("x");
+        assert_eq!(walk_io(&plain), (false, false));
+    }
+}

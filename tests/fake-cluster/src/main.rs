@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use fake_cluster::{FakeCluster, Scenario};
+use fake_cluster::{Error, FakeCluster, Scenario};
 
 /// Loopback fake Kubernetes API server for kubectl-dfimage's tests.
 #[derive(Parser)]
@@ -43,7 +43,11 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let scenario = Scenario::load(&args.scenario)?;
     let cluster = FakeCluster::start_on(scenario, args.port)?;
-    std::fs::write(&args.write_kubeconfig, cluster.kubeconfig())?;
+    std::fs::write(&args.write_kubeconfig, cluster.kubeconfig()).map_err(|source| Error::Io {
+        action: "write kubeconfig",
+        path: args.write_kubeconfig.display().to_string(),
+        source,
+    })?;
     let mut out = std::io::stdout();
     writeln!(out, "listening on {}", cluster.url())?;
     out.flush()?;

@@ -102,9 +102,17 @@ impl Kubectl {
         self.run_with_stdin(args, None)
     }
 
+    /// Runs kubectl with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.spawn(self.command(args).envs(env.iter().copied()), None)
+    }
+
     /// Runs kubectl feeding `stdin`.
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
-        let mut cmd = self.command(args);
+        self.spawn(&mut self.command(args), stdin)
+    }
+
+    fn spawn(&self, cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

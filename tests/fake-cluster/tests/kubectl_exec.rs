@@ -235,3 +235,75 @@ fn exec_into_a_container_that_is_not_running_is_an_internal_error_after_the_upgr
         .unwrap();
     assert_eq!(exec.status, 101);
 }
+
+#[test]
+fn unscheduled_completed_and_containerd_pods_fail_like_a_real_cluster() {
+    let cluster = start_yaml(
+        "nodes: [{name: n1}]
+pods:
+  - {name: pending, containers: [{name: app, image: app:1}]}
+  - {name: done, node: n1, phase: Succeeded, containers: [{name: app, image: app:1, state: terminated}]}
+  - {name: distroless, node: n1, containers: [{name: app, image: app:1, flavor: none, commandNotFound: containerd}]}
+",
+    );
+    let kubectl = Kubectl::new(&cluster);
+    let pending = kubectl.run(&["exec", "pending", "--", "ls"]).expect_code(1);
+    assert!(
+        pending
+            .stderr
+            .contains("Error from server (BadRequest): pod pending does not have a host assigned"),
+        "{}",
+        pending.stderr
+    );
+    let done = kubectl.run(&["exec", "done", "--", "ls"]).expect_code(1);
+    assert!(
+        done.stderr.contains(
+            "cannot exec into a container in a completed pod; current phase is Succeeded"
+        ),
+        "{}",
+        done.stderr
+    );
+    let missing = kubectl
+        .run(&["exec", "distroless", "--", "tar", "cf", "-", "/"])
+        .expect_code(1);
+    assert!(
+        missing
+            .stderr
+            .contains("error: Internal error occurred: error executing command in container"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .contains(r#"exec: "tar": executable file not found in $PATH"#),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn a_spdy_only_client_gets_a_status_error_never_an_upgrade() {
+    let cluster = start_arc();
+    let run = Kubectl::new(&cluster)
+        .run_with_env(
+            &["exec", "controldb-0", "-n", "arc", "--", "ls"],
+            &[("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")],
+        )
+        .expect_code(1);
+    assert!(
+        run.stderr
+            .contains("Error from server (BadRequest): SPDY is not supported by this server"),
+        "{}",
+        run.stderr
+    );
+    let exec = cluster
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/exec"))
+        .unwrap();
+    assert_eq!(
+        (exec.method.as_str(), exec.upgrade.as_deref(), exec.status),
+        ("POST", Some("SPDY/3.1"), 400)
+    );
+}

@@ -307,3 +307,12 @@ fn a15_directory_replaces_a_file() {
     assert!(matches!(w.tree().get("x"), Some(Node::Dir { .. })));
     assert_eq!(w.tree().get("x/y"), Some(&file(b"y", 0o644)));
 }
+
+#[test]
+fn a15_implicit_parent_never_replaces_a_file() {
+    let w = World::new().with_dest_dir();
+    std::fs::write(w.d("x"), b"user's file").ok();
+    let run = w.run(&Tar::new().file("src/x/y", b"y").end(), &src_opts());
+    run.assert_skipped("src/x/y", kubectl_dfimage::report::SkipReason::Io);
+    assert_eq!(w.tree().get("x"), Some(&file(b"user's file", 0o644)));
+}

@@ -178,3 +178,15 @@ fn e6_xattr_and_acl_records_are_ignored() {
     assert!(run.ok().skipped.is_empty());
     assert_eq!(w.tree().get("f"), Some(&file(b"f", 0o644)));
 }
+
+#[test]
+fn e3_a_second_stream_can_fill_directories_the_first_made_read_only() {
+    let w = World::new();
+    let tar = |f: &str| Tar::new().dir_mode("src/ro/", 0o500).file(f, b"v").end();
+    w.run(&tar("src/ro/first"), &src_opts()).ok();
+    assert_eq!(mode(&w, "ro"), 0o500);
+    let run = w.run(&tar("src/ro/second"), &src_opts());
+    assert!(run.ok().skipped.is_empty());
+    assert_eq!(w.tree().get("ro/second"), Some(&file(b"v", 0o644)));
+    assert_eq!(mode(&w, "ro"), 0o500);
+}

@@ -17,6 +17,8 @@ use kubectl_dfimage::transfer::{
     parse_copy_specs, parse_tar_version, plan_download, unpack_into,
 };
 
+use kubectl_dfimage::transfer::{PackOptions, UploadOptions, pack, parse_dest_check, plan_upload};
+
 use super::sample_tree::{build, expected, listing};
 
 /// A fake container userland: `tar` (and `sh`) from one implementation.
@@ -67,13 +69,21 @@ pub struct Ran {
 fn run(bin: &Path, argv: &[String], stdin: &[u8], uid: Option<u32>) -> Ran {
     let sh = bin.join("sh");
     let path = format!("{}:/usr/bin:/bin", bin.display());
-    let program = if argv[0] == "sh" {
-        sh
-    } else {
-        bin.join(&argv[0])
+    let (program, args): (PathBuf, Vec<String>) = match argv[0].as_str() {
+        "sh" => (sh, argv[1..].to_vec()),
+        "tar" => (bin.join("tar"), argv[1..].to_vec()),
+        // other tools (`test`) as the userland's shell finds them
+        _ => (
+            sh,
+            [
+                vec!["-c".to_owned(), "\"$0\" \"$@\"".to_owned()],
+                argv.to_vec(),
+            ]
+            .concat(),
+        ),
     };
     let mut cmd = Command::new(program);
-    cmd.args(&argv[1..])
+    cmd.args(&args)
         .env("PATH", path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -81,7 +91,9 @@ fn run(bin: &Path, argv: &[String], stdin: &[u8], uid: Option<u32>) -> Ran {
     if let Some(uid) = uid {
         cmd.uid(uid).gid(uid);
     }
-    let mut child = cmd.spawn().expect("spawn");
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {argv:?}: {e}"));
     if let Some(mut input) = child.stdin.take() {
         input.write_all(stdin).expect("stdin");
     }
@@ -364,5 +376,65 @@ fn unreadable_remote_paths_are_classified_and_the_copy_is_partial() {
             "{:?}: {names:?}",
             land.caps.flavor
         );
+    }
+}
+
+#[test]
+fn uploads_are_extracted_by_each_real_tar() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = build(&tmp.path().join("local/src"));
+    let nodes = |m: std::collections::BTreeMap<Vec<u8>, (super::world::Node, Option<u64>)>| {
+        m.into_iter().map(|(k, (n, _))| (k, n)).collect::<Vec<_>>()
+    };
+    for land in userlands(tmp.path()) {
+        for (existing, root) in [(true, "remote/src"), (false, "")] {
+            let remote = tmp
+                .path()
+                .join(format!("remote-{:?}-{existing}", land.caps.flavor));
+            if existing {
+                std::fs::create_dir(&remote).expect("remote dir");
+            }
+            let CopySpecs::Upload { from, to } = parse_copy_specs(
+                src.as_os_str(),
+                OsStr::new(&format!("p:{}", remote.display())),
+            )
+            .expect("specs") else {
+                panic!("not an upload")
+            };
+            let plan = plan_upload(&from, &to, &UploadOptions::default()).expect("plan");
+            let check = plan
+                .check_argv
+                .as_ref()
+                .map(|argv| parse_dest_check(run(&land.bin, argv, b"", None).code));
+            let target = plan.target(check).expect("target");
+            let mut stream = Vec::new();
+            pack(
+                &src,
+                &target.archive_root,
+                &mut stream,
+                &PackOptions::default(),
+                &Recording::default(),
+            )
+            .expect("pack");
+            let ran = run(&land.bin, &target.argv, &stream, None);
+            assert_eq!(
+                ran.code,
+                Some(0),
+                "{:?}: {}",
+                land.caps.flavor,
+                String::from_utf8_lossy(&ran.stderr)
+            );
+            let landed = if root.is_empty() {
+                remote.clone()
+            } else {
+                remote.join("src")
+            };
+            assert_eq!(
+                nodes(listing(&landed)),
+                nodes(expected(&src)),
+                "{:?} existing={existing}",
+                land.caps.flavor
+            );
+        }
     }
 }

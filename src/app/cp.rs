@@ -1,0 +1,179 @@
+//! `kubectl dfimage cp`: find the pod and container, probe its tar, then download (with
+//! resume) or upload, and turn the result into a summary and an exit code.
+//!
+//! Three things run at once for every transfer: the tar stream (unpacked or packed on a
+//! blocking thread through a `SyncIoBridge`), the stderr drain (each remote per-path problem
+//! reported as it happens), and the status wait. The exec is kept alive until its status
+//! arrives; stdin is shut down on purpose.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+
+use super::exit::ExitStatus;
+use super::printer::Printer;
+use super::progress::TerminalReporter;
+use super::remote::{Target, capture};
+use crate::cli::request::CpRequest;
+use crate::cluster::pod::{Defaulting, choose_container, containers};
+use crate::cluster::{ClusterError, connect};
+use crate::error::Error;
+use crate::transfer::{
+    CopyOutcome, CopySpecs, CopySummary, ErrorLogRecord, TarCapabilities, parse_copy_specs,
+    parse_tar_version,
+};
+
+/// Runs a copy.
+pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
+    let specs = parse_copy_specs(&r.src, &r.dest)?;
+    let remote = match &specs {
+        CopySpecs::Download { from, .. } => from,
+        CopySpecs::Upload { to, .. } => to,
+    };
+    let mut options = super::connect_options(&r.cluster);
+    if let Some(ns) = &remote.namespace {
+        options.namespace = Some(ns.clone());
+    }
+    let conn = connect(&options).await?;
+    let target = find_container(
+        &conn.client,
+        &conn.namespace,
+        &remote.pod,
+        r.container.as_deref(),
+        printer,
+    )
+    .await?;
+    let caps = probe_tar(&target).await?;
+    let reporter = Arc::new(TerminalReporter::new(*printer));
+    let (outcome, summary) = match &specs {
+        CopySpecs::Download { from, to } => {
+            super::cp_download::run(&target, from, to, &caps, &r, printer, &reporter).await?
+        }
+        CopySpecs::Upload { from, to } => {
+            super::cp_upload::run(&target, from, to, &caps, &r, printer, &reporter).await?
+        }
+    };
+    finish(&r, printer, outcome, &summary)
+}
+
+/// Looks up the pod, refuses one that has ended, and picks the container like kubectl.
+async fn find_container(
+    client: &kube::Client,
+    namespace: &str,
+    pod_name: &str,
+    requested: Option<&str>,
+    printer: &Printer,
+) -> Result<Target, Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let pod = match pods.get(pod_name).await {
+        Ok(p) => p,
+        Err(kube::Error::Api(s)) if s.code == 404 => {
+            return Err(ClusterError::NotFound {
+                kind: "pod",
+                name: pod_name.to_owned(),
+                namespace: namespace.to_owned(),
+            }
+            .into());
+        }
+        Err(source) => {
+            return Err(ClusterError::Api {
+                action: format!("get pod {namespace}/{pod_name}"),
+                source,
+            }
+            .into());
+        }
+    };
+    let phase = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_default();
+    if phase == "Succeeded" || phase == "Failed" {
+        return Err(Error::PodNotRunning {
+            pod: pod_name.to_owned(),
+            phase,
+        });
+    }
+    let all = containers(&pod);
+    let chosen = choose_container(
+        pod_name,
+        pod.metadata.annotations.as_ref(),
+        &all,
+        requested,
+        Defaulting::FirstWithNotice,
+    )?;
+    if let Some(n) = &chosen.notice {
+        printer.notice(n);
+    }
+    Ok(Target {
+        client: client.clone(),
+        namespace: namespace.to_owned(),
+        pod: pod_name.to_owned(),
+        container: chosen.container.name,
+    })
+}
+
+/// Asks the container's tar what it is; no tar is an error that says what to do.
+async fn probe_tar(target: &Target) -> Result<TarCapabilities, Error> {
+    let probe = capture(
+        target,
+        &crate::transfer::flavor::probe_argv(),
+        None,
+        256 * 1024,
+    )
+    .await?;
+    if probe.not_found() {
+        return Err(Error::NoTar {
+            pod: target.pod.clone(),
+            container: target.container.clone(),
+        });
+    }
+    let mut text = String::from_utf8_lossy(&probe.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&probe.stderr));
+    Ok(parse_tar_version(&text))
+}
+
+/// Prints the summary, writes the error log, and maps the outcome to the exit code.
+fn finish(
+    r: &CpRequest,
+    printer: &Printer,
+    outcome: CopyOutcome,
+    summary: &CopySummary,
+) -> Result<ExitStatus, Error> {
+    if let Some(path) = &r.error_log {
+        write_error_log(path, &summary.skipped)?;
+    }
+    printer.notice(&format_args!(
+        "{} file(s), {} dir(s), {} link(s), {} byte(s) copied; {} path(s) skipped",
+        summary.files, summary.dirs, summary.links, summary.bytes, summary.skipped_count
+    ));
+    match outcome {
+        CopyOutcome::Complete => Ok(ExitStatus::Complete),
+        CopyOutcome::Partial => {
+            printer.warn(&format_args!(
+                "the copy is partial: {} path(s) were skipped (listed above{})",
+                summary.skipped_count,
+                r.error_log
+                    .as_ref()
+                    .map(|p| format!(" and in {}", p.display()))
+                    .unwrap_or_default()
+            ));
+            Ok(ExitStatus::Partial)
+        }
+        CopyOutcome::Failed(cause) => Err(Error::CopyFailed { cause }),
+    }
+}
+
+fn write_error_log(path: &Path, records: &[ErrorLogRecord]) -> Result<(), Error> {
+    let mut text = String::new();
+    for rec in records {
+        text.push_str(&serde_json::to_string(rec).unwrap_or_default());
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|source| Error::WriteFile {
+        path: path.to_owned(),
+        source,
+    })
+}

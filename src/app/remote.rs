@@ -1,0 +1,125 @@
+//! Running short helper commands in a container and collecting their whole output (tar
+//! probes, `test -d`, checksums): bounded, with stdout and stderr drained together.
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+use crate::cluster::ClusterError;
+use crate::cluster::exec::exec;
+use crate::cluster::status::ExecStatus;
+
+/// Where a command runs.
+#[derive(Clone)]
+pub(crate) struct Target {
+    /// The client.
+    pub client: kube::Client,
+    /// Pod namespace.
+    pub namespace: String,
+    /// Pod name.
+    pub pod: String,
+    /// Container name.
+    pub container: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{} container {}",
+            self.namespace, self.pod, self.container
+        )
+    }
+}
+
+/// A finished helper command.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    /// stdout (up to the cap).
+    pub stdout: Vec<u8>,
+    /// stderr (up to the cap).
+    pub stderr: Vec<u8>,
+    /// How it ended.
+    pub status: ExecStatus,
+}
+
+impl Captured {
+    /// The exit code when there was one (0 for success).
+    pub fn code(&self) -> Option<i32> {
+        match &self.status {
+            ExecStatus::Success => Some(0),
+            ExecStatus::Exit(c) => Some(*c),
+            ExecStatus::Failure { .. } | ExecStatus::Missing => None,
+        }
+    }
+
+    /// Whether the command could not be started because it does not exist.
+    pub fn not_found(&self) -> bool {
+        match &self.status {
+            ExecStatus::Exit(126 | 127) => true,
+            ExecStatus::Failure { message, .. } => {
+                let m = message.to_ascii_lowercase();
+                m.contains("not found") || m.contains("no such file")
+            }
+            _ => false,
+        }
+    }
+}
+
+async fn read_capped(mut r: Box<dyn AsyncRead + Send + Unpin>, cap: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(out.len());
+                out.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+    out
+}
+
+/// Runs `argv`, feeding `stdin` (then EOF) when given, keeping at most `cap` bytes of each
+/// output stream (the rest is read and dropped so the command never blocks).
+pub(crate) async fn capture(
+    t: &Target,
+    argv: &[String],
+    stdin: Option<&[u8]>,
+    cap: usize,
+) -> Result<Captured, ClusterError> {
+    let mut session = exec(
+        &t.client,
+        &t.namespace,
+        &t.pod,
+        &t.container,
+        argv,
+        stdin.is_some(),
+    )
+    .await?;
+    let out = session
+        .stdout
+        .take()
+        .map(|r| tokio::spawn(read_capped(r, cap)));
+    let err = session
+        .stderr
+        .take()
+        .map(|r| tokio::spawn(read_capped(r, cap)));
+    if let (Some(mut w), Some(bytes)) = (session.stdin.take(), stdin) {
+        let _ = w.write_all(bytes).await;
+        let _ = w.shutdown().await;
+    }
+    let stdout = match out {
+        Some(h) => h.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let stderr = match err {
+        Some(h) => h.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let status = session.finish().await;
+    Ok(Captured {
+        stdout,
+        stderr,
+        status,
+    })
+}

@@ -1,0 +1,9 @@
+//! `kubectl dfimage cp` against the fake API server, whose exec runs the container's real
+//! tar chrooted into its rootfs as the container's uid: permission denied, symlinks and each
+//! tar's behaviour are real. These need root (chroot), so they are `#[ignore]`d for plain
+//! `cargo test` and run by the README's test command.
+
+mod download;
+mod faults;
+mod harness;
+mod upload;

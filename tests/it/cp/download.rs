@@ -1,0 +1,167 @@
+//! Downloads keep what kubectl cp loses (symlinks, hardlinks, modes, mtimes), skip and log
+//! what the container's user cannot read, and go on.
+
+use std::os::unix::fs::MetadataExt;
+
+use super::harness::*;
+
+fn plant_tree(w: &World) -> std::path::PathBuf {
+    let root = w.rootfs().join("data");
+    write(&root.join("a.txt"), b"alpha\n");
+    write(&root.join("dir with space/b.txt"), b"beta\n");
+    write(&root.join("deep/1/2/3/4/5/6/7/8/leaf"), b"leaf\n");
+    std::fs::create_dir_all(root.join("empty")).unwrap_or_else(|e| panic!("{e}"));
+    symlink("a.txt", &root.join("rel-link"));
+    symlink("/etc/passwd", &root.join("abs-link"));
+    symlink("../nowhere", &root.join("dangling"));
+    symlink("deep/1", &root.join("dir-link"));
+    symlink("rel-link", &root.join("chain"));
+    std::fs::hard_link(root.join("a.txt"), root.join("hard.txt")).unwrap_or_else(|e| panic!("{e}"));
+    chmod(&root.join("a.txt"), 0o640);
+    root
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn symlinks_hardlinks_modes_and_empty_dirs_survive_a_gnu_download() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    plant_tree(&w);
+    let out = w.cp("app:/data", w.local("out"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = w.local("out");
+    assert_eq!(
+        std::fs::read(got.join("a.txt")).unwrap_or_default(),
+        b"alpha\n"
+    );
+    assert_eq!(
+        std::fs::read(got.join("dir with space/b.txt")).unwrap_or_default(),
+        b"beta\n"
+    );
+    assert!(got.join("deep/1/2/3/4/5/6/7/8/leaf").is_file());
+    assert!(got.join("empty").is_dir());
+    assert_eq!(link_target(&got.join("rel-link")), "a.txt");
+    assert_eq!(link_target(&got.join("abs-link")), "/etc/passwd");
+    assert_eq!(link_target(&got.join("dangling")), "../nowhere");
+    assert_eq!(link_target(&got.join("dir-link")), "deep/1");
+    assert_eq!(link_target(&got.join("chain")), "rel-link");
+    let a = std::fs::metadata(got.join("a.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let h = std::fs::metadata(got.join("hard.txt")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.ino(), h.ino(), "hardlink kept as a link");
+    assert_eq!(a.mode() & 0o7777, 0o640);
+    let src = std::fs::metadata(w.rootfs().join("data/a.txt")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.mtime(), src.mtime(), "mtime preserved");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn permission_denied_paths_are_logged_once_and_the_copy_goes_on_with_exit_1() {
+    require_root();
+    let w = World::new("gnu", "1000:1000");
+    let root = plant_tree(&w);
+    write(&root.join("secret"), b"root only\n");
+    chmod(&root.join("secret"), 0o600);
+    write(&root.join("locked/inner"), b"x");
+    chmod(&root.join("locked"), 0o700);
+    chmod(&root.join("a.txt"), 0o644);
+    let log = w.local("errors.jsonl");
+    let out = w.cp(
+        "app:/data",
+        w.local("out"),
+        &["--error-log", log.to_str().unwrap_or_default()],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("secret").count(), 1, "each path once: {err}");
+    assert!(err.contains("locked"), "{err}");
+    assert!(w.local("out/a.txt").is_file(), "the rest was copied");
+    assert!(w.local("out/deep/1/2/3/4/5/6/7/8/leaf").is_file());
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let paths: Vec<String> = records
+        .iter()
+        .map(|r| r["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(paths.iter().any(|p| p.ends_with("secret")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.ends_with("locked")), "{paths:?}");
+    assert!(
+        records.iter().all(|r| r["reason"] == "permission-denied"),
+        "{records:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn busybox_tar_downloads_the_same_tree() {
+    require_root();
+    let w = World::new("busybox", "0:0");
+    plant_tree(&w);
+    let out = w.cp("app:/data", w.local("out"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(link_target(&w.local("out/abs-link")), "/etc/passwd");
+    assert_eq!(
+        std::fs::read(w.local("out/dir with space/b.txt")).unwrap_or_default(),
+        b"beta\n"
+    );
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn verify_compares_checksums_computed_in_the_container() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    plant_tree(&w);
+    let out = w.cp("app:/data", w.local("out"), &["--verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("0 mismatch"), "{err}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn distroless_containers_fail_with_advice_instead_of_an_empty_copy() {
+    require_root();
+    let w = World::new("none", "0:0");
+    let out = w.cp("app:/etc", w.local("out"), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no tar") && err.contains("--debug-image"),
+        "{err}"
+    );
+    assert!(!w.local("out").exists());
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn unknown_pods_and_containers_are_clear_errors() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    let out = w.cp("nope:/etc", w.local("out"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("'nope'"), "{}", stderr(&out));
+    let out = w.cp("app:/etc", w.local("out"), &["-c", "missing"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("main, side"), "{err}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn several_containers_default_to_the_first_with_a_notice_like_kubectl() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    let out = w.cp("app:/etc/hostname", w.local("hostname"), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Defaulted container \"main\""), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(w.local("hostname"))
+            .unwrap_or_default()
+            .trim(),
+        "app"
+    );
+}

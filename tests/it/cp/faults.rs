@@ -1,0 +1,74 @@
+//! A stream cut short is never success, and with retries the copy resumes to the same result.
+
+use fake_cluster::Fault;
+
+use super::harness::*;
+
+fn big_tree(w: &World) {
+    let root = w.rootfs().join("data");
+    for i in 0..40 {
+        let body: Vec<u8> = (0..20_000u32)
+            .map(|n| (n.wrapping_mul(31).wrapping_add(i)) as u8)
+            .collect();
+        write(&root.join(format!("f{i:02}.bin")), &body);
+    }
+}
+
+fn cut(bytes: u64) -> Fault {
+    Fault {
+        command: Some("tar cf".into()),
+        cut_after_bytes: Some(bytes),
+        nth: Some(1),
+        ..Fault::default()
+    }
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_dropped_connection_without_retries_is_a_failure_not_success() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    big_tree(&w);
+    // A cut exactly on a 512-byte boundary is what kubectl cp accepts as success.
+    w.cluster.add_faults(vec![cut(512 * 300)]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "0"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("incomplete") || err.contains("ended early"),
+        "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_dropped_connection_resumes_and_ends_byte_identical() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    big_tree(&w);
+    w.cluster.add_faults(vec![cut(300_000)]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("retry 1"), "{err}");
+    for i in 0..40 {
+        let name = format!("data/f{i:02}.bin");
+        let a = std::fs::read(w.rootfs().join(&name)).unwrap_or_default();
+        let b = std::fs::read(w.local(&format!("out/f{i:02}.bin"))).unwrap_or_default();
+        assert!(a == b, "{name} differs after resume");
+    }
+    // The continuation did not send the completed files again.
+    let execs = w.cluster.execs();
+    let tars: Vec<_> = execs
+        .iter()
+        .filter(|e| {
+            e.command.first().is_some_and(|a| a == "tar") && e.command.iter().any(|a| a == "cf")
+        })
+        .collect();
+    assert!(tars.len() >= 2, "{tars:?}");
+    let resumed = tars.last().map(|e| e.stdout_bytes).unwrap_or_default();
+    assert!(
+        resumed < 600_000,
+        "the continuation resent completed files: {resumed} bytes"
+    );
+}

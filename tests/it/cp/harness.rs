@@ -1,0 +1,112 @@
+//! Starting a one-pod scenario and running the built binary against it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use fake_cluster::{FakeCluster, Scenario};
+
+/// A fake cluster with pod `default/app`, container `main` of `flavor`, running as `user`.
+pub struct World {
+    pub cluster: FakeCluster,
+    pub local: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new(flavor: &str, user: &str) -> Self {
+        let yaml = format!(
+            "nodes: [{{name: node-1, os: linux, arch: amd64}}]
+pods:
+  - name: app
+    node: node-1
+    containers:
+      - {{name: main, image: 127.0.0.1:5000/app:v1, flavor: {flavor}, user: \"{user}\", state: running}}
+      - {{name: side, image: 127.0.0.1:5000/side:v1, flavor: {flavor}, user: \"{user}\", state: running}}
+"
+        );
+        let base = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let scenario = Scenario::parse(&yaml, base.path()).unwrap_or_else(|e| panic!("{e}"));
+        let cluster = FakeCluster::start(scenario).unwrap_or_else(|e| panic!("{e}"));
+        Self {
+            cluster,
+            local: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    /// The container's filesystem, to plant files in.
+    pub fn rootfs(&self) -> PathBuf {
+        self.cluster
+            .rootfs("default", "app", "main")
+            .unwrap_or_else(|| panic!("no rootfs"))
+    }
+
+    /// A path in the local scratch folder.
+    pub fn local(&self, rel: &str) -> PathBuf {
+        self.local.path().join(rel)
+    }
+
+    /// Runs `kubectl-dfimage ARGS` with this cluster's kubeconfig.
+    pub fn run(&self, args: &[&std::ffi::OsStr]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-dfimage"))
+            .args(args)
+            .env("KUBECONFIG", self.cluster.kubeconfig_path())
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .current_dir(self.local.path())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `cp SRC DEST EXTRA…`.
+    pub fn cp(
+        &self,
+        src: impl AsRef<std::ffi::OsStr>,
+        dest: impl AsRef<std::ffi::OsStr>,
+        extra: &[&str],
+    ) -> Output {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["cp".as_ref(), src.as_ref(), dest.as_ref()];
+        args.extend(extra.iter().map(|s| std::ffi::OsStr::new(*s)));
+        self.run(&args)
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Fails loudly when not root: the fake's exec chroots.
+pub fn require_root() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let euid = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        euid, "0",
+        "cp tests chroot into container trees and must run as root"
+    );
+}
+
+pub fn write(path: &Path, content: &[u8]) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(path, content).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+pub fn symlink(target: &str, link: &Path) {
+    std::os::unix::fs::symlink(target, link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
+}
+
+pub fn link_target(p: &Path) -> String {
+    std::fs::read_link(p)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}

@@ -1,0 +1,45 @@
+//! Uploads stream a local tar into the container's `tar x`, keep symlinks, and surface the
+//! remote tar's errors with the exit code.
+
+use super::harness::*;
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn upload_keeps_symlinks_and_contents() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    let src = w.local("src");
+    write(&src.join("x.txt"), b"upload\n");
+    write(&src.join("sub/y.txt"), b"y\n");
+    symlink("x.txt", &src.join("link"));
+    let out = w.cp(&src, "app:/tmp/up", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dest = w.rootfs().join("tmp/up");
+    assert_eq!(
+        std::fs::read(dest.join("x.txt")).unwrap_or_default(),
+        b"upload\n"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("sub/y.txt")).unwrap_or_default(),
+        b"y\n"
+    );
+    assert_eq!(link_target(&dest.join("link")), "x.txt");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn upload_into_a_directory_the_container_user_cannot_write_fails_with_its_error() {
+    require_root();
+    let w = World::new("gnu", "1000:1000");
+    std::fs::create_dir_all(w.rootfs().join("ro")).unwrap_or_else(|e| panic!("{e}"));
+    chmod(&w.rootfs().join("ro"), 0o755);
+    let src = w.local("f.txt");
+    write(&src, b"data\n");
+    let out = w.cp(&src, "app:/ro/", &[]);
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.to_ascii_lowercase().contains("permission denied") || err.contains("exit status"),
+        "{err}"
+    );
+}

@@ -17,6 +17,7 @@ use super::progress::TerminalReporter;
 use crate::cli::request::{Format, Listing, RecoverRequest, RegistrySettings};
 use crate::error::Error;
 use crate::image::descriptor::LayerDescriptor;
+use crate::image::flag::FlagCode;
 use crate::image::instruction::Instruction;
 use crate::image::layer::{ListOptions, list_layer};
 use crate::image::platform::Platform;
@@ -198,6 +199,14 @@ fn layers_to_list(recovery: &Recovery, listing: Listing) -> Vec<(usize, bool)> {
                 if keyword == "COPY" || keyword == "ADD" =>
             {
                 Some(text.contains("--chown"))
+            }
+            // buildah without --layers: the COPY/ADD files sit in the layer of a later step.
+            _ if step
+                .flags
+                .iter()
+                .any(|f| f.code == FlagCode::OneLayerForSteps) =>
+            {
+                Some(false)
             }
             _ => None,
         };

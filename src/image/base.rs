@@ -128,9 +128,11 @@ pub(crate) fn detect(
     let mut evidence = Vec::new();
     let mut named: Option<(Option<String>, Option<String>, &'static str, Confidence)> = None;
 
+    // buildah writes both annotations with empty values when it knows no base.
+    let present = |v: &&String| !v.trim().is_empty();
     let (a_name, a_digest) = (
-        annotations.get(ANNOTATION_NAME),
-        annotations.get(ANNOTATION_DIGEST),
+        annotations.get(ANNOTATION_NAME).filter(present),
+        annotations.get(ANNOTATION_DIGEST).filter(present),
     );
     if a_name.is_some() || a_digest.is_some() {
         for (k, v) in [(ANNOTATION_NAME, a_name), (ANNOTATION_DIGEST, a_digest)] {
@@ -196,7 +198,7 @@ pub(crate) fn detect(
     }
 
     let labels = &config.runtime.labels;
-    if let Some(v) = labels.get(ANNOTATION_NAME) {
+    if let Some(v) = labels.get(ANNOTATION_NAME).filter(present) {
         evidence.push(Evidence {
             source: "label",
             detail: format!("{ANNOTATION_NAME}={v}"),
@@ -204,7 +206,7 @@ pub(crate) fn detect(
         if named.is_none() {
             named = Some((
                 Some(v.clone()),
-                labels.get(ANNOTATION_DIGEST).cloned(),
+                labels.get(ANNOTATION_DIGEST).filter(present).cloned(),
                 "label",
                 Confidence::Declared,
             ));

@@ -192,11 +192,13 @@ pub(crate) fn detect(entry: &HistoryEntry, hints: ImageHints) -> Builder {
     if created_by.ends_with(" # buildkit") {
         return Builder::Buildkit;
     }
-    if hints.buildah_label || comment.starts_with("FROM ") {
-        return Builder::Buildah;
-    }
     let shell_prefixed = strip_any_arg_prefix(created_by).starts_with("/bin/sh -c ")
         || strip_any_arg_prefix(created_by).starts_with("cmd /S /C ");
+    // The label is inherited from a buildah-made base by any later builder: it claims shell
+    // commands only, never free text such as `buildah config --created-by "…"`.
+    if comment.starts_with("FROM ") || (hints.buildah_label && shell_prefixed) {
+        return Builder::Buildah;
+    }
     if !shell_prefixed && (!author.is_empty() || !comment.is_empty()) {
         return Builder::DockerCommit;
     }
@@ -358,6 +360,11 @@ mod tests {
         assert_eq!(
             detect(&e("/bin/sh -c #(nop)  CMD [\"bash\"]", "", ""), hints),
             Builder::Classic
+        );
+        assert_eq!(
+            detect(&e("busybox-static rootfs", "", "tester"), hints),
+            Builder::DockerCommit,
+            "free text is not a buildah shell command even with the label"
         );
         assert_eq!(
             d(

@@ -11,6 +11,7 @@ use super::flag::{Flag, FlagCode};
 use super::instruction::{CommandForm, Health, Instruction};
 use super::notes;
 use super::recover::{Step, Trailer};
+use super::unexpanded;
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// Labels builders add on their own.
@@ -115,7 +116,7 @@ pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
         let Some(v) = value else { continue };
         let wanted = make(v.to_owned());
         match last(steps, keyword) {
-            Some(i) if steps[i].instruction.as_ref() == Some(&wanted) => {}
+            Some(i) if sets_same(&steps[i], keyword, v, &wanted) => {}
             Some(i) if !steps[i].in_base => replace_if_structured(&mut steps[i], wanted),
             _ => push(wanted, origin),
         }
@@ -130,6 +131,7 @@ pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
                 })
         })
         .collect();
+    unexpanded::resolve(steps, "ENV", &env);
     let missing = final_pairs(steps, "ENV", &env);
     let missing: Vec<_> = missing
         .into_iter()
@@ -143,6 +145,7 @@ pub(crate) fn apply(config: &ImageConfig, steps: &mut [Step]) -> Vec<Trailer> {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    unexpanded::resolve(steps, "LABEL", &labels);
     let missing: Vec<_> = final_pairs(steps, "LABEL", &labels)
         .into_iter()
         .filter(|(k, _)| !AUTO_LABELS.contains(&k.as_str()))
@@ -183,6 +186,14 @@ fn last(steps: &[Step], keyword: &str) -> Option<usize> {
             .as_ref()
             .is_some_and(|i| i.keyword() == keyword)
     })
+}
+
+/// Whether `step` already sets `keyword` to `value`, decoded or as verbatim (buildah) text.
+fn sets_same(step: &Step, keyword: &str, value: &str, wanted: &Instruction) -> bool {
+    match &step.instruction {
+        Some(Instruction::Verbatim { keyword: k, text }) => k == keyword && text.trim() == value,
+        i => i.as_ref() == Some(wanted),
+    }
 }
 
 /// Replaces a decoded instruction with the config's value; buildah's verbatim text is exact

@@ -54,6 +54,9 @@ pub enum FlagCode {
     BuildOptions,
     /// An entry no dialect recognised; shown raw.
     UnknownEntry,
+    /// Free text a tool wrote for the image's first layer (`buildah config --created-by`,
+    /// umoci, import scripts): not an instruction.
+    FreeText,
     /// A Windows base OS layer.
     WindowsBase,
     /// Another tool rewrote or added this entry (regctl, crane).
@@ -87,6 +90,7 @@ impl FlagCode {
             Self::OneLayerForSteps => "one-layer-for-steps",
             Self::BuildOptions => "build-options",
             Self::UnknownEntry => "unknown-entry",
+            Self::FreeText => "free-text",
             Self::WindowsBase => "windows-base",
             Self::Rewritten => "rewritten",
         }
@@ -137,10 +141,13 @@ impl FlagCode {
             Self::Squash => "squashed: this layer holds the files of the steps above",
             Self::LlbFileOp => "BuildKit LLB file operations, not a Dockerfile instruction",
             Self::OneLayerForSteps => {
-                "one layer for several steps: the files below come from the steps above"
+                "one layer for several steps: this layer holds the files of the steps above"
             }
             Self::BuildOptions => "build options recorded by buildah",
             Self::UnknownEntry => "history entry not recognised",
+            Self::FreeText => {
+                "free text a tool recorded for the first layer, not a Dockerfile instruction"
+            }
             Self::WindowsBase => "Windows base OS layer",
             Self::Rewritten => "entry added or rewritten by a tool after the build",
         }

@@ -27,6 +27,7 @@ pub mod reference;
 pub mod render;
 mod runtext;
 pub mod secrets;
+mod unexpanded;
 pub mod warning;
 
 #[cfg(test)]

@@ -106,12 +106,20 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
         .map(|e| builder::detect(e, hints))
         .collect();
     let mut state = State::new(config);
-    let parsed: Vec<Parsed> = config
+    let mut parsed: Vec<Parsed> = config
         .history
         .iter()
         .zip(&builders)
         .map(|(e, b)| history::parse_entry(e, *b, &mut state))
         .collect();
+    if let Some(i) = config.history.iter().position(|e| !e.empty_layer)
+        && let Some(text) = free_text(&config.history[i], builders[i])
+    {
+        parsed[i] = Parsed {
+            flags: vec![Flag::with(FlagCode::FreeText, text)],
+            ..Parsed::default()
+        };
+    }
 
     let mut warnings = Vec::new();
     let layer_count = if input.has_layers {
@@ -211,6 +219,38 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
     }
 }
 
+/// The text of a first-layer entry that is free text: no shell prefix, no `#(nop)`, no
+/// instruction keyword. Nothing existed to run before the first layer, so it is neither an
+/// exec-form RUN nor a committed container command.
+fn free_text(entry: &HistoryEntry, builder: Builder) -> Option<String> {
+    if !matches!(
+        builder,
+        Builder::Classic | Builder::DockerCommit | Builder::Unknown
+    ) {
+        return None;
+    }
+    let text = entry.created_by.as_deref()?.trim();
+    let first = text.split_whitespace().next()?;
+    let shell = [
+        "/bin/sh",
+        "/bin/bash",
+        "sh",
+        "bash",
+        "cmd",
+        "powershell",
+        "pwsh",
+    ];
+    let instruction = first.chars().all(|c| c.is_ascii_uppercase()) && first.len() > 1;
+    let free = !text.contains("#(nop)")
+        && !text.starts_with('|')
+        && !text.ends_with(" # buildkit")
+        && !shell.contains(&first)
+        && !instruction;
+    free.then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod base_shapes;
 #[cfg(test)]
 mod samples;
 #[cfg(test)]

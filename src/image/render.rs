@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::base::BaseImage;
+use super::flag::{Flag, FlagCode};
 use super::instruction::DEFAULT_ESCAPE;
 use super::recover::{Recovery, Step, UnpairedLayer};
 
@@ -109,13 +110,26 @@ fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>, escape: char) {
 fn base_step(out: &mut String, s: &Step, escape: char) {
     match &s.instruction {
         Some(i) => comment(out, "#   ", &i.to_dockerfile(escape)),
-        None => {
-            let what = s.flags.first().map_or_else(
-                || s.entry.created_by.clone().unwrap_or_default(),
-                ToString::to_string,
-            );
-            comment(out, "#   ", &format!("({what})"));
-        }
+        None => match s.flags.first() {
+            // Free text reads best as itself: `#   busybox-static rootfs`.
+            Some(
+                f @ Flag {
+                    code: FlagCode::FreeText,
+                    detail: Some(text),
+                },
+            ) => comment(
+                out,
+                "#   ",
+                &format!("{text}  # dfimage: {}", f.code.code()),
+            ),
+            first => {
+                let what = first.map_or_else(
+                    || s.entry.created_by.clone().unwrap_or_default(),
+                    ToString::to_string,
+                );
+                comment(out, "#   ", &format!("({what})"));
+            }
+        },
     }
 }
 

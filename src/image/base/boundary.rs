@@ -3,7 +3,15 @@
 //! official-image rootfs shape, a jump in creation time. A guess, never proof.
 
 use super::{EntryView, family, is_mutator};
+use crate::image::builder::{Builder, ImageHints, detect};
 use crate::image::instruction::Instruction;
+
+/// Whether only the image's `io.buildah.version` label makes this entry buildah's: the same
+/// text read without hints is another builder's (a label inherited from the base says
+/// nothing about who built on top of it).
+fn hinted_only(e: &EntryView<'_>) -> bool {
+    e.builder == Builder::Buildah && detect(e.entry, ImageHints::default()) != Builder::Buildah
+}
 
 /// Where the base ends, strongest signal first (base-image-detection.md §2.2, §2.6).
 pub(super) fn boundary(
@@ -25,16 +33,23 @@ pub(super) fn boundary(
         return (Some(i), Some("layers the builder marks as the base's"));
     }
     // The last change of builder: a new build on top of an image another tool made.
-    // Post-build mutators (commit, squash, regctl, crane) are not a new build.
+    // Post-build mutators (commit, squash, regctl, crane) are not a new build, and entries
+    // only an image-wide hint attributes (shell commands under an inherited buildah label,
+    // written alike by the classic builder and buildah) do not vote.
     let builds: Vec<usize> = (0..n)
-        .filter(|&i| !is_mutator(entries[i].builder))
+        .filter(|&i| !is_mutator(entries[i].builder) && !hinted_only(&entries[i]))
         .collect();
     if let Some(w) = builds
         .windows(2)
         .rev()
         .find(|w| family(entries[w[0]].builder) != family(entries[w[1]].builder))
     {
-        return (Some(w[1] - 1), Some("the builder changes after it"));
+        // Unattributed entries between the two builders go to the build, never the base.
+        let end = (w[0]..w[1])
+            .rev()
+            .find(|&i| !hinted_only(&entries[i]))
+            .unwrap_or(w[0]);
+        return (Some(end), Some("the builder changes after it"));
     }
     let Some(last_layer) = entries.iter().rposition(|e| !e.entry.empty_layer) else {
         return (None, None);

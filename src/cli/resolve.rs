@@ -30,7 +30,7 @@ pub enum ParseOutcome {
     },
 }
 
-/// Parses `args` (argv[0] first). `argv[0]` decides how usage names the program:
+/// Parses `args` (`argv[0]` first). `argv[0]` decides how usage names the program:
 /// `kubectl dfimage` when run as a kubectl plugin.
 pub fn parse<I, T>(args: I) -> ParseOutcome
 where

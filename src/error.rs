@@ -54,6 +54,28 @@ pub enum Error {
     /// The transfer task ended without a result.
     #[error("copy: the transfer ended without a result")]
     CopyIncomplete,
+    /// The source has no layer blobs (a raw config).
+    #[error(
+        "extract from {source_ref}: it is a config without layer blobs; name the image itself (reference, layout or archive)"
+    )]
+    NoLayers {
+        /// The source as opened.
+        source_ref: String,
+    },
+    /// `--layer N` past the last layer.
+    #[error("extract layer {layer}: the image has {count} layer(s), numbered from 0")]
+    LayerOutOfRange {
+        /// Requested.
+        layer: usize,
+        /// Available.
+        count: usize,
+    },
+    /// Neither `--layer` nor `--flatten`.
+    #[error("choose what to extract: --layer N (0..{count}) or --flatten for the whole filesystem")]
+    ExtractWhat {
+        /// Available layers.
+        count: usize,
+    },
     /// Writing the product failed.
     #[error(transparent)]
     Stdout(#[from] crate::app::printer::StdoutError),
@@ -86,6 +108,9 @@ impl Error {
             | Self::LocalMissing { .. }
             | Self::CopyFailed { .. }
             | Self::CopyIncomplete
+            | Self::NoLayers { .. }
+            | Self::LayerOutOfRange { .. }
+            | Self::ExtractWhat { .. }
             | Self::Stdout(_)
             | Self::WriteFile { .. }
             | Self::Runtime(_) => ExitStatus::Failure,

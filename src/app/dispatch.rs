@@ -45,6 +45,8 @@ fn output_settings(request: &Request) -> OutputSettings {
         Request::Recover(r) => r.output,
         Request::Images(r) => r.output,
         Request::Cp(r) => r.output,
+        Request::Extract(r) => r.output,
+        Request::Diff(r) => r.output,
         Request::CompletionScript { .. }
         | Request::CompletionShim { .. }
         | Request::Complete { .. } => OutputSettings {
@@ -63,6 +65,8 @@ fn execute(request: Request, printer: &Printer) -> Result<ExitStatus, Error> {
         Request::Recover(r) => runtime()?.block_on(super::recover::run(*r, printer)),
         Request::Images(r) => runtime()?.block_on(super::images::run(r, printer)),
         Request::Cp(r) => runtime()?.block_on(super::cp::run(*r, printer)),
+        Request::Extract(r) => runtime()?.block_on(super::extract::run(*r, printer)),
+        Request::Diff(r) => runtime()?.block_on(super::diff::run(*r, printer)),
     }
 }
 

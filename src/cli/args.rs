@@ -167,6 +167,12 @@ pub enum Command {
     /// Copy files between a container and the local machine, keeping symlinks, reporting
     /// unreadable paths and going on, and never passing a short copy off as complete.
     Cp(CpArgs),
+    /// Write an image's files into a folder without running it: one layer, or the
+    /// flattened root filesystem with deletions applied.
+    Extract(ExtractArgs),
+    /// Compare two images: their recovered Dockerfiles as a unified diff, and which layers
+    /// they share.
+    Diff(DiffArgs),
     /// List the images the pods of a namespace run: pod, container, image, digest, platform.
     Images(ImagesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell), or install the

@@ -13,6 +13,10 @@ pub enum Request {
     Images(ImagesRequest),
     /// Copy files to or from a container.
     Cp(Box<CpRequest>),
+    /// Write an image's files into a folder.
+    Extract(Box<ExtractRequest>),
+    /// Compare two images.
+    Diff(Box<DiffRequest>),
     /// Print a shell completion script.
     CompletionScript {
         /// Shell name as clap_complete knows it.

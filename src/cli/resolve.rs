@@ -9,8 +9,8 @@ use super::args::{
     Cli, Command, CompletionTarget, FilesMode, OutputFormat, RegistryArgs, TableFormat,
 };
 use super::request::{
-    BatchSettings, ClusterSettings, CpRequest, Format, ImagesRequest, Listing, OutputSettings,
-    RecoverRequest, RegistrySettings, Request,
+    BatchSettings, ClusterSettings, CpRequest, DiffRequest, ExtractRequest, Format, ImagesRequest,
+    Listing, OutputSettings, RecoverRequest, RegistrySettings, Request,
 };
 use super::target;
 
@@ -30,7 +30,7 @@ pub enum ParseOutcome {
     },
 }
 
-/// Parses `args` (argv[0] first). `argv[0]` decides how usage names the program:
+/// Parses `args` (`argv[0]` first). `argv[0]` decides how usage names the program:
 /// `kubectl dfimage` when run as a kubectl plugin.
 pub fn parse<I, T>(args: I) -> ParseOutcome
 where
@@ -124,6 +124,21 @@ fn resolve(cli: Cli) -> Request {
             no_preserve: c.no_preserve,
             debug_image: c.debug_image,
             cluster,
+            output,
+        })),
+        Some(Command::Extract(e)) => Request::Extract(Box::new(ExtractRequest {
+            source: e.source,
+            dest: e.dest,
+            layer: e.layer,
+            path: e.path,
+            flatten: e.flatten,
+            registry: registry_settings(e.registry),
+            output,
+        })),
+        Some(Command::Diff(d)) => Request::Diff(Box::new(DiffRequest {
+            a: d.a,
+            b: d.b,
+            registry: registry_settings(d.registry),
             output,
         })),
         Some(Command::Images(i)) => Request::Images(ImagesRequest {

@@ -220,27 +220,49 @@ fn final_pairs(
     config: &[(String, String)],
 ) -> Vec<(String, String)> {
     let mut missing = Vec::new();
-    for (key, value) in config {
-        let setter = steps.iter().rposition(|s| match &s.instruction {
-            Some(Instruction::Env(p) | Instruction::Label(p))
-                if s.instruction
-                    .as_ref()
-                    .is_some_and(|i| i.keyword() == keyword) =>
+    // The last step setting each key, found in one pass (configs may hold many keys).
+    let mut last_setter: std::collections::HashMap<String, (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut verbatim = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        match &s.instruction {
+            Some(ins @ (Instruction::Env(p) | Instruction::Label(p)))
+                if ins.keyword() == keyword =>
             {
-                p.iter().any(|(k, _)| k == key)
+                for (j, (k, _)) in p.iter().enumerate() {
+                    last_setter.insert(k.clone(), (i, j));
+                }
             }
-            Some(Instruction::Verbatim { keyword: k, text }) => {
-                k == keyword && text.contains(key.as_str())
+            Some(Instruction::Verbatim { keyword: k, text }) if k == keyword => {
+                verbatim.push((i, text.as_str()))
             }
-            _ => false,
-        });
-        let Some(i) = setter else {
+            _ => {}
+        }
+    }
+    // (step, pair) of the last setter; a verbatim (buildah) step counts without a pair.
+    let setters: Vec<Option<(usize, Option<usize>)>> = config
+        .iter()
+        .map(|(key, _)| {
+            let v = verbatim
+                .iter()
+                .rev()
+                .find(|(_, t)| t.contains(key.as_str()))
+                .map(|(i, _)| (*i, None));
+            let s = last_setter.get(key).map(|&(i, j)| (i, Some(j)));
+            match (s, v) {
+                (Some(s), Some(v)) => Some(if v.0 > s.0 { v } else { s }),
+                (s, v) => s.or(v),
+            }
+        })
+        .collect();
+    for ((key, value), setter) in config.iter().zip(setters) {
+        let Some((i, j)) = setter else {
             missing.push((key.clone(), value.clone()));
             continue;
         };
         let in_base = steps[i].in_base;
         if let Some(Instruction::Env(pairs) | Instruction::Label(pairs)) = &mut steps[i].instruction
-            && let Some(pair) = pairs.iter_mut().rev().find(|(k, _)| k == key)
+            && let Some(pair) = j.and_then(|j| pairs.get_mut(j))
             && pair.1 != *value
         {
             if in_base {

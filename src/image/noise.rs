@@ -22,7 +22,7 @@ pub enum NoiseClass {
     /// Documentation, man pages and locales.
     Docs,
     /// Empty mount points and stub files a RUN step's sandbox leaves (`proc/`, `etc/hosts`),
-    /// and aufs bookkeeping (`.wh..wh.plnk`).
+    /// aufs bookkeeping (`.wh..wh.plnk`) and eStargz's index and landmark files.
     BuildScaffolding,
 }
 
@@ -113,6 +113,14 @@ const MOUNT_FILES: &[&[u8]] = &[
     b".dockerenv",
 ];
 
+/// Files that layer formats themselves add: eStargz's table of contents and prefetch
+/// landmarks (top level only).
+const FORMAT_FILES: &[&[u8]] = &[
+    b"stargz.index.json",
+    b".prefetch.landmark",
+    b".no.prefetch.landmark",
+];
+
 /// Bytecode suffixes.
 const SUFFIXES: &[(&[u8], NoiseClass)] =
     &[(b".pyc", NoiseClass::Cache), (b".pyo", NoiseClass::Cache)];
@@ -139,6 +147,9 @@ pub fn classify(input: NoiseInput<'_>) -> Option<NoiseClass> {
         return Some(NoiseClass::BuildScaffolding);
     }
     if input.is_dir && MOUNT_DIRS.contains(&path) {
+        return Some(NoiseClass::BuildScaffolding);
+    }
+    if !input.is_dir && FORMAT_FILES.contains(&path) {
         return Some(NoiseClass::BuildScaffolding);
     }
     if input.is_empty_file && MOUNT_FILES.contains(&path) {
@@ -233,5 +244,14 @@ mod tests {
         assert_eq!(file("tmp/apt-get.sh"), None);
         assert_eq!(dir("usr/proc"), None);
         assert_eq!(file("opt/.wh..wh.plnk"), Some(NoiseClass::BuildScaffolding));
+        assert_eq!(
+            file("stargz.index.json"),
+            Some(NoiseClass::BuildScaffolding)
+        );
+        assert_eq!(
+            file(".prefetch.landmark"),
+            Some(NoiseClass::BuildScaffolding)
+        );
+        assert_eq!(file("app/stargz.index.json"), None);
     }
 }

@@ -119,7 +119,8 @@ fn heredoc(text: &str) -> Layout {
     }
     let mut terminator = "EOF".to_owned();
     let mut n = 0;
-    while body.iter().any(|l| l.trim() == terminator) {
+    let taken: std::collections::HashSet<&str> = body.iter().map(|l| l.trim()).collect();
+    while taken.contains(terminator.as_str()) {
         n += 1;
         terminator = format!("EOF{n}");
     }

@@ -87,10 +87,15 @@ pub(crate) async fn resolve(
             Document::Image(m) => m,
             Document::Index(index) => {
                 let entries = index.entries();
+                // The outermost index is the one the reference named; the platforms are
+                // those of the index the choice was made in (a wrapper index has none).
                 if index_bytes.is_none() {
                     index_digest = current.digest.clone();
                     index_bytes = Some(current.bytes);
-                    platforms_available = available(&entries);
+                }
+                let offered = available(&entries);
+                if !offered.is_empty() {
+                    platforms_available = offered;
                 }
                 let i =
                     select(&entries, wanted).ok_or_else(|| RegistryError::NoMatchingPlatform {

@@ -4,6 +4,7 @@
 
 mod cli;
 mod cp;
+mod extract;
 mod layers;
 mod plugin_manifest;
 mod registry;

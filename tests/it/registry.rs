@@ -344,3 +344,44 @@ fn opening_futures_images_and_blob_readers_cross_threads() {
     is_send_sync::<kubectl_dfimage::registry::OpenedImage>();
     is_send_type::<kubectl_dfimage::registry::BlobReader>();
 }
+
+#[tokio::test]
+async fn nested_indexes_are_followed_and_record_the_outer_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut files, _, arm) = multi_layout();
+    // Wrap the multi-platform index (what index.json points at) in one more index.
+    let inner_entry = String::from_utf8(files["index.json"].clone()).unwrap();
+    let inner_entry = inner_entry
+        .split_once(r#""manifests":["#)
+        .and_then(|(_, rest)| rest.rsplit_once("]}"))
+        .map(|(entry, _)| entry.to_string())
+        .unwrap();
+    let outer = Blob::new(
+        format!(r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{inner_entry}]}}"#)
+            .into_bytes(),
+    );
+    add_blob(&mut files, &outer);
+    files.insert(
+        "index.json".into(),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
+            outer.descriptor(OCI_INDEX, "")
+        )
+        .into_bytes(),
+    );
+    write_dir(tmp.path(), &files);
+    let got = open(
+        &format!("oci:{}", tmp.path().display()),
+        Some("linux/arm64"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.config_bytes, arm.config.bytes);
+    assert_eq!(got.index_digest.as_deref(), Some(outer.digest.as_str()));
+    assert_eq!(
+        got.platforms_available.len(),
+        2,
+        "{:?}",
+        got.platforms_available
+    );
+}

@@ -72,7 +72,8 @@ pub(crate) fn strip<'a>(
     let mut fallback = None;
     for shell in shells.iter().filter(|s| !s.is_empty()) {
         let needle = format!(" {shell} ");
-        for (pos, _) in body.match_indices(&needle) {
+        // Bounded: a hostile entry may repeat the shell prefix many times.
+        for (pos, _) in body.match_indices(&needle).take(64) {
             let region = &body[..pos];
             let rest = &body[pos + 1..];
             for names in [known, &[][..]] {

@@ -10,6 +10,8 @@ mod classic;
 mod other;
 mod payload;
 
+use std::collections::HashSet;
+
 use crate::image::builder::Builder;
 use crate::image::config::{HistoryEntry, ImageConfig};
 use crate::image::flag::{Flag, FlagCode};
@@ -61,8 +63,8 @@ pub(crate) struct State {
     args: Vec<String>,
     /// buildah records the accumulated ARG name list; the previous one.
     buildah_args: Vec<String>,
-    env_keys: Vec<String>,
-    label_keys: Vec<String>,
+    env_keys: HashSet<String>,
+    label_keys: HashSet<String>,
 }
 
 impl State {

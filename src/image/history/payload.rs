@@ -4,6 +4,8 @@
 //!
 //! Pure; no builder state. Final values from the config are applied later by `recover`.
 
+use std::collections::HashSet;
+
 use crate::image::flag::{Flag, FlagCode};
 use crate::image::gofmt;
 use crate::image::instruction::{CommandForm, CopyArgs, Health, Instruction, is_source_hash};
@@ -29,10 +31,10 @@ impl Decoded {
 }
 
 /// Keys the config knows, to split unquoted `k=v k2=v w` text.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct KnownKeys<'a> {
-    pub env: &'a [String],
-    pub labels: &'a [String],
+    pub env: &'a HashSet<String>,
+    pub labels: &'a HashSet<String>,
 }
 
 fn is_key(s: &str, label: bool) -> bool {
@@ -47,7 +49,7 @@ fn is_key(s: &str, label: bool) -> bool {
 }
 
 /// Splits `A=1 B=x y` into pairs. When the first key is known, only known keys start a pair.
-pub(crate) fn split_kv(text: &str, known: &[String], label: bool) -> Vec<(String, String)> {
+pub(crate) fn split_kv(text: &str, known: &HashSet<String>, label: bool) -> Vec<(String, String)> {
     let key_of = |s: &str| {
         s.split_once('=')
             .map(|(k, _)| k.to_owned())

@@ -87,7 +87,7 @@ fn read_prefix<R: Read>(reader: &mut R) -> io::Result<([u8; 4], usize)> {
 type Raw<R> = BufReader<io::Chain<io::Cursor<Vec<u8>>, R>>;
 
 /// A decompressing reader over the raw blob.
-pub(crate) enum Decoder<R: Read> {
+pub enum Decoder<R: Read> {
     /// Plain tar: bytes pass through.
     Plain(Raw<R>),
     /// Multi-member gzip.
@@ -98,7 +98,7 @@ pub(crate) enum Decoder<R: Read> {
 
 impl<R: Read> Decoder<R> {
     /// Sniffs the stream and builds the matching decoder; returns it with what was detected.
-    pub(crate) fn open(mut reader: R) -> io::Result<(Self, Compression)> {
+    pub fn open(mut reader: R) -> io::Result<(Self, Compression)> {
         let (prefix, filled) = read_prefix(&mut reader)?;
         let detected = Compression::sniff(&prefix[..filled]);
         let raw = BufReader::with_capacity(

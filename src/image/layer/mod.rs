@@ -6,7 +6,7 @@ mod entry;
 mod error;
 mod walk;
 
-pub use decode::Compression;
+pub use decode::{Compression, Decoder};
 pub use entry::{
     EntryKind, EntryPath, Keep, LayerEntry, LayerListing, LayerNote, LayerStats, ListOptions,
     MAX_NOTABLE, MAX_OWNERS, MAX_SECRET_FINDINGS, escape_bytes,

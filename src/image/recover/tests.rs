@@ -619,3 +619,29 @@ fn a_full_buildkit_sample_renders_every_instruction() {
     crate::image::fixture_tests::assert_every_line_is_an_instruction_or_a_comment(&text);
     insta::assert_snapshot!("buildkit_full_sample", text);
 }
+
+#[test]
+fn hostile_entries_stay_linear_enough_to_finish() {
+    let repeated_shell = format!("|2 A=1 {}", " /bin/sh -c x".repeat(50_000));
+    let terminators: String =
+        (0..20_000).map(|i| format!("EOF{i}\n")).collect::<String>() + "EOF\n";
+    let run_text = format!("RUN /bin/sh -c {terminators} # buildkit");
+    let chain = format!("RUN /bin/sh -c {} # buildkit", "a && ".repeat(50_000));
+    let env: Vec<String> = (0..20_000).map(|i| format!("K{i}=v")).collect();
+    let env_entry = format!("ENV {}", env.join(" "));
+    let c = image(
+        &[
+            (&repeated_shell, "", "", false),
+            (&run_text, BK, "", false),
+            (&chain, BK, "", false),
+            (&env_entry, BK, "", true),
+        ],
+        json!({ "Env": env }),
+        None,
+        "linux",
+    );
+    let r = run(&c);
+    assert_eq!(r.steps.len(), 4);
+    let text = dockerfile(&r);
+    assert!(text.len() > 500_000);
+}

@@ -107,8 +107,8 @@ fn build_client(conn: &Connection, http: bool) -> Result<Client, RegistryError> 
     }
 }
 
-/// Fetches the manifest `image` names, trying each credential (then anonymous) on a fresh
-/// client. Loopback hosts try plain HTTP first and HTTPS second: docker treats them as
+/// Fetches the manifest `image` names, trying each credential (anonymous when there is
+/// none) on a fresh client. Loopback hosts try plain HTTP first and HTTPS second: docker treats them as
 /// insecure registries, nearly all of them (kind, port-forwards, test registries) speak
 /// plain HTTP, and each extra scheme costs a client build. `notes` are extra "tried"
 /// entries for the unauthorized message.
@@ -134,7 +134,11 @@ pub(crate) async fn connect(
             )
         })
         .collect();
-    attempts.push(("anonymous".to_string(), RegistryAuth::Anonymous));
+    // Anonymous only when nothing matched: like docker, a refused credential is an error
+    // even where anonymous pulls would work, so a wrong password never passes silently.
+    if attempts.is_empty() {
+        attempts.push(("anonymous".to_string(), RegistryAuth::Anonymous));
+    }
 
     let mut last_error = None;
     'schemes: for (i, &http) in schemes.iter().enumerate() {

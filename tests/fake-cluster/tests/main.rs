@@ -12,3 +12,4 @@ mod kubectl_debug;
 mod kubectl_exec;
 mod kubectl_get;
 mod raw_ws;
+mod watch;

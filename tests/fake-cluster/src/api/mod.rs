@@ -8,4 +8,5 @@ pub mod route;
 pub mod selector;
 pub mod status;
 pub mod table;
+pub mod watch;
 pub mod workloads;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::resources::ResourceDef;
 use super::status::{self, Resp};
-use super::{objects, selector::Selector, table, workloads};
+use super::{objects, selector::Selector, table, watch, workloads};
 use crate::scenario::ServiceAccount;
 use crate::shared::Shared;
 
@@ -119,9 +119,6 @@ pub fn read(shared: &Shared, r: &ReadRequest<'_>) -> Resp {
             r.namespace,
         );
     }
-    if matches!(query(r.query, "watch"), Some("true" | "1")) {
-        return status::bad_request("watch is not supported by the fake API server");
-    }
     let include = query(r.query, "includeObject").unwrap_or("Metadata");
     let now = jiff::Timestamp::now();
     let all = objects(shared, def, r.namespace);
@@ -152,6 +149,22 @@ pub fn read(shared: &Shared, r: &ReadRequest<'_>) -> Resp {
         .into_iter()
         .filter(|o| labels.matches_labels(o) && fields.matches_fields(o))
         .collect();
+    if watch::requested(r.query) {
+        let initial = if watch::resumes(r.query) {
+            Vec::new()
+        } else {
+            items
+        };
+        let objects = if table::wants_table(r.accept) {
+            initial
+                .iter()
+                .map(|o| table::render(def, std::slice::from_ref(o), include, now))
+                .collect()
+        } else {
+            initial
+        };
+        return watch::respond(watch::events(objects), r.query);
+    }
     if table::wants_table(r.accept) {
         return status::json_response(
             hyper::StatusCode::OK,

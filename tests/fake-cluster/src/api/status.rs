@@ -1,18 +1,36 @@
 //! `metav1.Status` bodies worded like the real API server's, and the HTTP responses carrying
 //! them. Pure construction; callers decide when to send which.
 
+use std::convert::Infallible;
+
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full};
 use hyper::{Response, StatusCode, header};
 use serde_json::{Value, json};
 
+/// The body type of every response: whole documents, or a stream for watches.
+pub type Body = BoxBody<Bytes, Infallible>;
+
 /// The response type of every handler.
-pub type Resp = Response<Full<Bytes>>;
+pub type Resp = Response<Body>;
+
+/// A complete body.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+/// A response with an empty body and `code`.
+pub fn empty(code: StatusCode) -> Resp {
+    let mut resp = Response::new(full(Bytes::new()));
+    *resp.status_mut() = code;
+    resp
+}
 
 /// A JSON response with `code`.
 pub fn json_response(code: StatusCode, body: &Value) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    let mut resp = Response::new(full(bytes));
     *resp.status_mut() = code;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

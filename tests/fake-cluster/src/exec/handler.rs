@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Method, Request, Response, StatusCode, header};
+use hyper::{Method, Request, StatusCode, header};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::params;
@@ -74,9 +72,7 @@ pub async fn handle(
         &offered_protocols(&req),
         &shared.cluster.scenario.server.exec_protocols,
     ) else {
-        let mut resp = Response::new(Full::new(Bytes::new()));
-        *resp.status_mut() = StatusCode::FORBIDDEN;
-        return resp;
+        return status::empty(StatusCode::FORBIDDEN);
     };
     let Some(target) = pod.exec_target(&container) else {
         return status::bad_request(&format!(
@@ -110,8 +106,7 @@ pub async fn handle(
             session.run(upgraded).await;
         }
     });
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let mut resp = status::empty(StatusCode::SWITCHING_PROTOCOLS);
     let h = resp.headers_mut();
     h.insert(
         header::UPGRADE,

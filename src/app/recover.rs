@@ -223,6 +223,13 @@ fn layers_to_list(
             out.push((layer, copy == Some(false), shown));
         }
     }
+    // Layers no history entry owns (no or short history): nothing says what made them, so
+    // they are listed whenever listings are on.
+    for u in &recovery.unpaired_layers {
+        if listing != Listing::None || secrets {
+            out.push((u.index, false, listing != Listing::None));
+        }
+    }
     out.sort_unstable();
     out.dedup_by_key(|(l, _, _)| *l);
     out

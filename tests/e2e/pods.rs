@@ -83,11 +83,17 @@ fn start(forbid_secrets: bool) -> FakeCluster {
 fn run(cluster: &FakeCluster, args: &[&str]) -> Outcome {
     let w = world();
     let empty = w.var("WORLD_DOCKER_CONFIG_EMPTY");
+    // `images` talks to no registry and takes no registry flags.
+    let registry_flags: &[&str] = if args.first() == Some(&"images") {
+        &[]
+    } else {
+        &["--ca-file", w.var("WORLD_CA")]
+    };
     let out = Command::new("timeout")
         .arg("120")
         .arg(env!("CARGO_BIN_EXE_kubectl-dfimage"))
         .args(args)
-        .args(["--ca-file", w.var("WORLD_CA")])
+        .args(registry_flags)
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .env("DOCKER_CONFIG", empty)
         .env("HOME", empty)

@@ -142,7 +142,7 @@ pub(crate) async fn recover_image(
         ));
     }
     let mut partial = false;
-    let wanted = layers_to_list(&recovery, r.listing);
+    let wanted = layers_to_list(&recovery, r.listing, r.secrets);
     let listings = if !opened.has_layers {
         if r.listing != Listing::None {
             printer.notice(&format_args!(
@@ -156,6 +156,12 @@ pub(crate) async fn recover_image(
         partial |= failed;
         listings
     };
+    let secrets = r.secrets.then(|| {
+        let mut findings = crate::image::secrets::scan_image(&recovery.steps, &recovery.runtime);
+        findings.extend(listings.secrets.iter().cloned());
+        report_secrets(printer, &opened.display_ref, &findings);
+        findings
+    });
     let text = match r.format {
         Format::Dockerfile => image::render_dockerfile(
             &recovery,
@@ -167,6 +173,12 @@ pub(crate) async fn recover_image(
             let mut v = image::render_json(&recovery);
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("layers".into(), serde_json::Value::Object(listings.json));
+                if let Some(findings) = &secrets {
+                    obj.insert(
+                        "secrets".into(),
+                        serde_json::to_value(findings).unwrap_or_default(),
+                    );
+                }
             }
             let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
             s.push('\n');
@@ -181,10 +193,15 @@ pub(crate) async fn recover_image(
     Ok(Recovered { text, partial })
 }
 
-/// Layer indexes to list, with whether the owning instruction was a COPY/ADD without a
-/// recorded `--chown`.
-fn layers_to_list(recovery: &Recovery, listing: Listing) -> Vec<(usize, bool)> {
-    if listing == Listing::None {
+/// Layer indexes to read, with whether the owning instruction was a COPY/ADD without a
+/// recorded `--chown`, and whether its listing is shown (`--secrets` reads every layer but
+/// shows only the listings `--files` asked for).
+fn layers_to_list(
+    recovery: &Recovery,
+    listing: Listing,
+    secrets: bool,
+) -> Vec<(usize, bool, bool)> {
+    if listing == Listing::None && !secrets {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -210,20 +227,30 @@ fn layers_to_list(recovery: &Recovery, listing: Listing) -> Vec<(usize, bool)> {
             }
             _ => None,
         };
-        if listing == Listing::All || copy.is_some() {
-            out.push((layer, copy == Some(false)));
+        let shown = listing == Listing::All || (listing == Listing::Copy && copy.is_some());
+        if shown || secrets {
+            out.push((layer, copy == Some(false), shown));
+        }
+    }
+    // Layers no history entry owns (no or short history): nothing says what made them, so
+    // they are listed whenever listings are on.
+    for u in &recovery.unpaired_layers {
+        if listing != Listing::None || secrets {
+            out.push((u.index, false, listing != Listing::None));
         }
     }
     out.sort_unstable();
-    out.dedup_by_key(|(l, _)| *l);
+    out.dedup_by_key(|(l, _, _)| *l);
     out
 }
 
-/// Listings by layer index: comment lines for the Dockerfile and JSON for `-o json`.
+/// Listings by layer index: comment lines for the Dockerfile and JSON for `-o json`, plus
+/// the secret findings in the files read.
 #[derive(Debug, Default)]
 struct Listings {
     lines: BTreeMap<usize, Vec<String>>,
     json: serde_json::Map<String, serde_json::Value>,
+    secrets: Vec<crate::image::secrets::SecretFinding>,
 }
 
 static NEXT_TASK: AtomicU64 = AtomicU64::new(1);
@@ -232,7 +259,7 @@ static NEXT_TASK: AtomicU64 = AtomicU64::new(1);
 /// failed (reported as warnings, which makes the run partial).
 async fn list_layers(
     opened: &OpenedImage,
-    wanted: &[(usize, bool)],
+    wanted: &[(usize, bool, bool)],
     r: &RecoverRequest,
     reporter: &Arc<TerminalReporter>,
 ) -> (Listings, bool) {
@@ -246,18 +273,15 @@ async fn list_layers(
         options
     };
     let results = futures_util::stream::iter(wanted.iter().copied())
-        .map(|(index, without_chown)| {
+        .map(|(index, without_chown, shown)| {
             let layer = opened.layers.get(index).cloned();
             async move {
                 let Some(layer) = layer else {
-                    return (
-                        index,
-                        without_chown,
-                        Err("layer index out of range".to_owned()),
-                    );
+                    let err = Err("layer index out of range".to_owned());
+                    return (index, without_chown, shown, err);
                 };
                 let res = list_one(opened, &layer, index, options, reporter).await;
-                (index, without_chown, res)
+                (index, without_chown, shown, res)
             }
         })
         .buffer_unordered(LAYER_CONCURRENCY)
@@ -265,9 +289,14 @@ async fn list_layers(
         .await;
     let mut out = Listings::default();
     let mut failed = false;
-    for (index, without_chown, res) in results {
+    for (index, without_chown, shown, res) in results {
         match res {
             Ok(listing) => {
+                out.secrets
+                    .extend(listing.secrets.iter().cloned().map(|f| f.in_layer(index)));
+                if !shown {
+                    continue;
+                }
                 let render = image::listing::ListingStyle {
                     max_files: r.max_files,
                     filter_noise: r.filter_noise,
@@ -317,6 +346,25 @@ async fn list_one(
     match result {
         Ok(listing) => listing.map_err(|e| chain(&e)),
         Err(join) => Err(format!("listing task ended: {join}")),
+    }
+}
+
+/// `--secrets`: the findings on stderr, values masked.
+fn report_secrets(
+    printer: &Printer,
+    image: &str,
+    findings: &[crate::image::secrets::SecretFinding],
+) {
+    if findings.is_empty() {
+        printer.notice(&format_args!("{image}: no likely secrets found"));
+        return;
+    }
+    printer.stderr_line(format_args!(
+        "{image}: {} likely secret(s) (values masked):",
+        findings.len()
+    ));
+    for f in findings {
+        printer.stderr_line(format_args!("  {f}"));
     }
 }
 

@@ -239,10 +239,13 @@ pub(crate) fn detect(
     }
 
     if let Some((name, digest, code, confidence)) = named {
-        let code = if name.as_deref() == Some("scratch") {
-            "scratch"
+        // `scratch` has no entries of its own: nothing of the history is the base's.
+        let scratch = name.as_deref() == Some("scratch");
+        let code = if scratch { "scratch" } else { code };
+        let (boundary, reason) = if scratch {
+            (None, None)
         } else {
-            code
+            (boundary, reason)
         };
         return BaseImage {
             name,

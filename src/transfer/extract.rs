@@ -99,6 +99,13 @@ impl<'a> Extractor<'a> {
                 } else {
                     RootState::NonDir
                 };
+                // a resumed attempt continues a root the first attempt created
+                let state = match state {
+                    RootState::Dir { .. } if summary.root_created => {
+                        RootState::Dir { created: true }
+                    }
+                    other => other,
+                };
                 (dest.canonicalize().map_err(fail)?, state)
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -311,6 +318,7 @@ impl<'a> Extractor<'a> {
             RootState::Missing => {
                 tree::make_dir(&self.root, 0o755).map_err(|e| self.local(&self.root, e))?;
                 self.root_state = RootState::Dir { created: true };
+                self.summary.root_created = true;
                 Ok(())
             }
         }
@@ -358,6 +366,7 @@ impl<'a> Extractor<'a> {
             if self.root_state == RootState::Missing {
                 tree::make_dir(&self.root, 0o700).map_err(|e| self.local(&self.root, e))?;
                 self.root_state = RootState::Dir { created: true };
+                self.summary.root_created = true;
             }
             match self.root_state {
                 RootState::Dir { created: true } => {

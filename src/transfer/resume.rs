@@ -4,8 +4,9 @@
 //! complete on disk (`UnpackSummary::completed`, with `track_resume`), and names the entry it
 //! was writing when the stream broke (`partial`; it is never left under its final name, so
 //! it is simply sent again). A continuation runs the plan's `tar c` again with those names
-//! excluded, read from stdin (`-X -`, one per line; GNU tar (gnulib) and busybox both read `-` as
-//! stdin, which unlike `/dev/stdin` needs no `/proc` in the container):
+//! excluded, read from stdin, one per line (`-X -`: GNU tar (gnulib) and busybox read `-` as
+//! stdin, which unlike `/dev/stdin` needs no `/proc` in the container; bsdtar does not, so
+//! it gets `-X /dev/stdin`):
 //! - GNU tar: `--anchored --no-wildcards`, so each line is one literal, whole member name;
 //! - busybox (when built with `-X`) and bsdtar: glob patterns, so `\ * ? [` are escaped
 //!   with `\`. busybox matches patterns at any `/` boundary, but member names start with
@@ -99,10 +100,13 @@ impl ResumeState {
             }
             stdin.push(b'\n');
         }
-        let extra: &[&str] = if plan.caps.flavor == TarFlavor::Gnu {
-            &["--anchored", "--no-wildcards", "-X", "-"]
-        } else {
-            &["-X", "-"]
+        // `-` is stdin for GNU tar (gnulib) and busybox and needs no /proc in the container;
+        // bsdtar reads `-X -` as a file named `-` ("Failed to open '-'", seen here), so it
+        // gets /dev/stdin.
+        let extra: &[&str] = match plan.caps.flavor {
+            TarFlavor::Gnu => &["--anchored", "--no-wildcards", "-X", "-"],
+            TarFlavor::Bsd => &["-X", "/dev/stdin"],
+            TarFlavor::Busybox | TarFlavor::Unknown => &["-X", "-"],
         };
         Continuation {
             argv: create_argv(plan, extra),
@@ -186,6 +190,15 @@ mod tests {
         let c = state(&[b"./src/q[1]", b"./src/back\\slash"]).continuation(&plan(alpine));
         assert_eq!(c.argv[..5], ["tar", "cf", "-", "-X", "-"].map(String::from));
         assert_eq!(c.stdin, b"./src/q\\[1]\n./src/back\\\\slash\n".to_vec());
+    }
+
+    #[test]
+    fn bsdtar_reads_its_exclude_list_from_dev_stdin() {
+        let c = state(&[b"./src/a"]).continuation(&plan("bsdtar 3.6.2 - libarchive 3.6.2"));
+        assert_eq!(
+            c.argv[..5],
+            ["tar", "cf", "-", "-X", "/dev/stdin"].map(String::from)
+        );
     }
 
     #[test]

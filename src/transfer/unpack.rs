@@ -89,6 +89,9 @@ pub struct UnpackSummary {
     pub completed: Vec<Vec<u8>>,
     /// Raw stream name of the entry being written when the stream broke.
     pub partial: Option<Vec<u8>>,
+    /// The destination root was created by this copy (so a resumed attempt still gives it
+    /// the stream's mode and mtime; a root that existed before is never changed).
+    pub root_created: bool,
 }
 
 /// Extracts the tar stream `reader` into `dest`; see [`unpack_into`].

@@ -10,6 +10,7 @@ mod dockerfile;
 mod failures;
 mod items;
 mod outputs;
+mod pods;
 mod recover;
 mod selfcheck;
 mod sources;

@@ -47,7 +47,8 @@ fn layout(dir: &Path, layers: &[Vec<u8>]) {
     std::fs::create_dir_all(&blobs).unwrap_or_else(|e| panic!("{e}"));
     let put = |bytes: &[u8]| {
         let d = sha(bytes);
-        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), bytes).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), bytes)
+            .unwrap_or_else(|e| panic!("{e}"));
         d
     };
     let descs: Vec<serde_json::Value> = layers
@@ -55,7 +56,10 @@ fn layout(dir: &Path, layers: &[Vec<u8>]) {
         .map(|l| serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(l), "size": l.len()}))
         .collect();
     let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
-    let history: Vec<serde_json::Value> = layers.iter().map(|_| serde_json::json!({"created_by": "COPY . / # buildkit"})).collect();
+    let history: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|_| serde_json::json!({"created_by": "COPY . / # buildkit"}))
+        .collect();
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {}, "rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": history
@@ -74,7 +78,11 @@ fn layout(dir: &Path, layers: &[Vec<u8>]) {
         "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdigest, "size": manifest.len(),
                        "annotations": {"org.opencontainers.image.ref.name": "t"}}]
     });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&index).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut f = std::fs::File::create(dir.join("oci-layout")).unwrap_or_else(|e| panic!("{e}"));
     let _ = f.write_all(br#"{"imageLayoutVersion":"1.0.0"}"#);
 }
@@ -97,7 +105,13 @@ fn hostile_layer_entries_never_write_outside_dest() {
     let mut l = Vec::new();
     entry(&mut l, b"../outside/escaped", b'0', b"x", b"");
     entry(&mut l, b"/abs-escape", b'0', b"x", b"");
-    entry(&mut l, b"link", b'2', b"", tmp.path().join("outside").to_string_lossy().as_bytes());
+    entry(
+        &mut l,
+        b"link",
+        b'2',
+        b"",
+        tmp.path().join("outside").to_string_lossy().as_bytes(),
+    );
     entry(&mut l, b"link/through", b'0', b"x", b"");
     entry(&mut l, b"hard", b'1', b"", b"../outside/target");
     entry(&mut l, b"ok.txt", b'0', b"fine\n", b"");
@@ -107,10 +121,17 @@ fn hostile_layer_entries_never_write_outside_dest() {
     let out = extract(&oci, &dest, &["--flatten"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "skips make it partial: {err}");
-    let leaked: Vec<_> = std::fs::read_dir(&outside).into_iter().flatten().flatten().collect();
+    let leaked: Vec<_> = std::fs::read_dir(&outside)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
     assert!(leaked.is_empty(), "wrote outside DEST: {leaked:?}");
     assert!(!tmp.path().join("abs-escape").exists() && !Path::new("/abs-escape").exists());
-    assert_eq!(std::fs::read(dest.join("ok.txt")).unwrap_or_default(), b"fine\n");
+    assert_eq!(
+        std::fs::read(dest.join("ok.txt")).unwrap_or_default(),
+        b"fine\n"
+    );
 }
 
 #[test]
@@ -130,11 +151,19 @@ fn flatten_applies_whiteouts_and_opaque_dirs_across_layers() {
     layout(&oci, &[finish(a), finish(b)]);
     let dest = tmp.path().join("root");
     let out = extract(&oci, &dest, &["--flatten"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!dest.join("etc/gone.txt").exists());
     assert!(dest.join("etc/kept.txt").exists());
     assert!(!dest.join("opt/cache/stale").exists());
-    assert_eq!(std::fs::read(dest.join("opt/cache/fresh")).unwrap_or_default(), b"fresh");
+    assert_eq!(
+        std::fs::read(dest.join("opt/cache/fresh")).unwrap_or_default(),
+        b"fresh"
+    );
     assert!(!dest.join("etc/.wh.gone.txt").exists());
 }
 

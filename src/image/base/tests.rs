@@ -180,3 +180,26 @@ fn jib_and_nix_mark_their_base_layers() {
         assert_eq!(b.boundary, Some(1), "{comment}");
     }
 }
+
+#[test]
+fn a_declared_scratch_base_owns_no_entries() {
+    let ann: BTreeMap<String, String> = [(ANNOTATION_NAME.to_owned(), "scratch".to_owned())]
+        .into_iter()
+        .collect();
+    let h = [
+        e("2020-01-01T00:00:00Z", false),
+        e("2024-01-01T00:00:00Z", false),
+    ];
+    let c = copy();
+    let views: Vec<EntryView<'_>> = h
+        .iter()
+        .map(|entry| EntryView {
+            entry,
+            builder: Builder::Buildkit,
+            instruction: Some(&c),
+            owns_layer_copy: false,
+        })
+        .collect();
+    let b = detect(&ImageConfig::default(), &views, &ann);
+    assert_eq!((b.from_argument().as_str(), b.boundary), ("scratch", None));
+}

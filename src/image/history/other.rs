@@ -90,7 +90,10 @@ pub(super) fn parse(entry: &HistoryEntry, builder: Builder) -> Parsed {
             p.layer_copy = copy_to("/");
         }
         Builder::CraneFlatten => {
-            p.flags.push(Flag::with(FlagCode::Rewritten, created_by));
+            p.flags.push(Flag::with(
+                FlagCode::Rewritten,
+                flattened(created_by, comment),
+            ));
             p.layer_copy = copy_to("/");
         }
         Builder::WindowsBase => p.flags.push(Flag::with(FlagCode::WindowsBase, created_by)),
@@ -105,6 +108,27 @@ pub(super) fn parse(entry: &HistoryEntry, builder: Builder) -> Parsed {
         }
     }
     p
+}
+
+/// `crane flatten` keeps the old history as JSON in the comment: list its commands.
+fn flattened(created_by: &str, comment: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Old {
+        #[serde(default)]
+        created_by: Option<String>,
+    }
+    let Ok(old) = serde_json::from_str::<Vec<Old>>(comment) else {
+        return created_by.to_owned();
+    };
+    let mut out = format!("{created_by}; the flattened history was:");
+    for entry in old.iter().take(200) {
+        out.push_str("\n  ");
+        out.push_str(entry.created_by.as_deref().unwrap_or("(no created_by)"));
+    }
+    if old.len() > 200 {
+        out.push_str(&format!("\n  … {} more", old.len() - 200));
+    }
+    out
 }
 
 /// LLB op descriptions: `exec` ops become a RUN, file ops a note over the layer listing.

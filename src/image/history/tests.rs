@@ -477,3 +477,15 @@ fn a_heredoc_fed_to_a_command_renders_as_the_source_wrote_it() {
     );
     assert_eq!(text(&p), "RUN cat <<EOF > /etc/motd\nwelcome\nEOF");
 }
+
+#[test]
+fn crane_flatten_lists_the_history_it_replaced() {
+    let old = r#"[{"created_by":"/bin/sh -c #(nop) ADD file:ab in / "},{"created_by":"COPY app /app # buildkit"}]"#;
+    let p = walk(
+        &ImageConfig::default(),
+        &[entry("crane flatten sha256:abc", old, "")],
+    )
+    .remove(0);
+    let note = p.flags[0].to_string();
+    assert!(note.contains("the flattened history was:\n  /bin/sh -c #(nop) ADD file:ab in / \n  COPY app /app # buildkit"), "{note}");
+}

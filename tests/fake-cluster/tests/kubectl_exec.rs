@@ -307,3 +307,15 @@ fn a_spdy_only_client_gets_a_status_error_never_an_upgrade() {
         ("POST", Some("SPDY/3.1"), 400)
     );
 }
+
+#[test]
+fn containers_have_the_usual_character_devices() {
+    let cluster = start_arc();
+    let run = Kubectl::new(&cluster)
+        .run(&["exec", "jumpstart-sql-0", "-n", "arc", "--", "sh", "-c", "echo hidden >/dev/null; head -c 3 /dev/zero | od -An -tx1; head -c 8 /dev/urandom | wc -c"])
+        .expect_code(0);
+    assert_eq!(
+        run.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["00", "00", "00", "8"]
+    );
+}

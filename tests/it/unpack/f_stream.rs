@@ -280,3 +280,30 @@ fn f15_header_only_types_with_a_size_have_that_body_skipped() {
     w.run(&tar, &src_opts()).ok();
     assert_eq!(w.tree().get("after"), Some(&file(b"a", 0o644)));
 }
+
+#[test]
+fn a_resumed_attempt_still_gives_the_root_it_created_its_mode_and_time() {
+    use std::os::unix::fs::MetadataExt;
+    let w = World::new();
+    let mut root = Hdr::new("src/", b'5');
+    (root.mode, root.mtime) = (0o750, 1_234_567_890);
+    let full = Tar::new()
+        .raw(root, b"")
+        .file("src/a", b"a")
+        .file("src/b", &[b'b'; 2000])
+        .end();
+    let mut summary = kubectl_dfimage::transfer::UnpackSummary::default();
+    let rec = kubectl_dfimage::report::Recording::default();
+    let cut = kubectl_dfimage::transfer::unpack_into(
+        &full[..2000],
+        &w.dest,
+        &src_opts(),
+        &rec,
+        &mut summary,
+    );
+    assert!(matches!(cut, Err(TransferError::Truncated { .. })));
+    kubectl_dfimage::transfer::unpack_into(&full[..], &w.dest, &src_opts(), &rec, &mut summary)
+        .expect("resumed");
+    let meta = std::fs::metadata(&w.dest).expect("root");
+    assert_eq!((meta.mode() & 0o7777, meta.mtime()), (0o750, 1_234_567_890));
+}

@@ -1,4 +1,5 @@
 //! The layout every container rootfs gets: merged-/usr folders, a world-writable `/tmp`,
+//! `/dev/null`, `/dev/zero`, `/dev/random`, `/dev/urandom`,
 //! `/etc/hostname`, `/etc/passwd` and `/etc/group` naming root and the container user.
 //! Existing files win; nothing is overwritten.
 
@@ -57,6 +58,7 @@ pub fn prepare(root: &Path, hostname: &str, (uid, gid): (u32, u32)) -> Result<()
     } else {
         format!("group{gid}:x:{gid}:\n")
     };
+    make_devices(root);
     write_missing(&root.join("etc/hostname"), &format!("{hostname}\n"))?;
     write_missing(
         &root.join("etc/passwd"),
@@ -64,6 +66,30 @@ pub fn prepare(root: &Path, hostname: &str, (uid, gid): (u32, u32)) -> Result<()
     )?;
     write_missing(&root.join("etc/group"), &format!("root:x:0:\n{group_line}"))?;
     Ok(())
+}
+
+/// The character devices every container has, as (name, major, minor).
+const DEVICES: &[(&str, u32, u32)] = &[
+    ("null", 1, 3),
+    ("zero", 1, 5),
+    ("random", 1, 8),
+    ("urandom", 1, 9),
+];
+
+/// Creates `/dev/null`, `/dev/zero`, `/dev/random`, `/dev/urandom` (mode 0666) with the
+/// coreutils `mknod`. Best effort: without CAP_MKNOD the folder stays empty, as the README says.
+fn make_devices(root: &Path) {
+    for (name, major, minor) in DEVICES {
+        let node = root.join("dev").join(name);
+        if fs::symlink_metadata(&node).is_ok() {
+            continue;
+        }
+        let _ = std::process::Command::new("mknod")
+            .args(["-m", "666"])
+            .arg(&node)
+            .args(["c", &major.to_string(), &minor.to_string()])
+            .status();
+    }
 }
 
 /// Creates `/proc/1/root` in a debug container's rootfs: the mount point the target's

@@ -9,6 +9,13 @@ use crate::error::Error;
 /// Coreutils and friends installed under `/usr/bin` with their host names.
 const TOOLS: &[&str] = &[
     "tar",
+    "tr",
+    "cut",
+    "sed",
+    "od",
+    "cmp",
+    "split",
+    "sync",
     "bash",
     "ls",
     "cat",

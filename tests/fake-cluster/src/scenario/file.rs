@@ -1,13 +1,15 @@
-//! The scenario file format (YAML, camelCase keys): namespaces, nodes, secrets, service
-//! accounts, pods with their containers' filesystems, workloads, RBAC switches and faults.
-//! Only parsing, defaults and consistency checks live here; no I/O besides reading the file,
-//! no HTTP and no JSON rendering.
+//! The scenario file: its top-level sections (namespaces, nodes, secrets, service accounts,
+//! RBAC, server knobs, faults), reading and parsing it, and the consistency checks. No HTTP,
+//! no JSON rendering.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::defaults::*;
+use super::pod::{Flavor, Pod, parse_user};
+use super::workload::Workload;
 use crate::error::Error;
 use crate::faults::Fault;
 
@@ -100,172 +102,6 @@ pub struct ServiceAccount {
     /// Names of secrets used to pull images.
     #[serde(default)]
     pub image_pull_secrets: Vec<String>,
-}
-
-/// A pod.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Pod {
-    /// Namespace.
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-    /// `spec.nodeName`; without it exec answers 400 like an unscheduled pod.
-    #[serde(default)]
-    pub node: Option<String>,
-    /// Labels (workload selectors match them).
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Annotations (e.g. `kubectl.kubernetes.io/default-container`).
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
-    /// `spec.serviceAccountName`.
-    #[serde(default = "default_service_account")]
-    pub service_account: String,
-    /// `spec.imagePullSecrets` names.
-    #[serde(default)]
-    pub image_pull_secrets: Vec<String>,
-    /// Init containers.
-    #[serde(default)]
-    pub init_containers: Vec<Container>,
-    /// Containers (at least one).
-    pub containers: Vec<Container>,
-    /// `status.phase`; derived from container states when absent.
-    #[serde(default)]
-    pub phase: Option<String>,
-}
-
-/// A container and the filesystem its exec'd commands see.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Container {
-    /// Name.
-    pub name: String,
-    /// Image reference as in `spec.containers[].image`.
-    pub image: String,
-    /// `status.containerStatuses[].imageID`; defaults to the image.
-    #[serde(rename = "imageID", default)]
-    pub image_id: Option<String>,
-    /// Root filesystem folder, relative to the scenario file; a fresh temporary one when absent.
-    #[serde(default)]
-    pub rootfs: Option<PathBuf>,
-    /// Userland installed into the rootfs when missing.
-    #[serde(default)]
-    pub flavor: Flavor,
-    /// `uid:gid` exec'd commands run as.
-    #[serde(default = "default_user")]
-    pub user: String,
-    /// Container state.
-    #[serde(default)]
-    pub state: ContainerState,
-    /// How a missing command is reported.
-    #[serde(default)]
-    pub command_not_found: CommandNotFound,
-}
-
-/// The userland a container gets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    /// GNU tar, coreutils, bash as `sh`, find, copied from the host with their libraries.
-    #[default]
-    Gnu,
-    /// busybox-static and its applet links.
-    Busybox,
-    /// Distroless: no shell, no tar.
-    None,
-}
-
-/// Container states as in `status.containerStatuses[].state`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContainerState {
-    /// Running: exec works.
-    #[default]
-    Running,
-    /// Waiting (e.g. ContainerCreating): exec fails after the upgrade.
-    Waiting,
-    /// Terminated: exec fails after the upgrade.
-    Terminated,
-}
-
-/// What a runtime does when the command does not exist in the container.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CommandNotFound {
-    /// runc/docker: a message on stderr and exit code 126.
-    #[default]
-    Runc,
-    /// containerd CRI: an InternalError status.
-    Containerd,
-}
-
-/// A workload object with a pod template.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Workload {
-    /// Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob.
-    pub kind: WorkloadKind,
-    /// Namespace.
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-    /// `matchLabels` of the selector (also the template's labels).
-    #[serde(default)]
-    pub selector: BTreeMap<String, String>,
-    /// Desired replicas (defaults to the number of matching pods).
-    #[serde(default)]
-    pub replicas: Option<i32>,
-    /// CronJob schedule.
-    #[serde(default)]
-    pub schedule: Option<String>,
-    /// The pod template.
-    #[serde(default)]
-    pub template: Template,
-}
-
-/// The workload kinds served under apps/v1 and batch/v1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum WorkloadKind {
-    /// apps/v1 Deployment.
-    Deployment,
-    /// apps/v1 StatefulSet.
-    StatefulSet,
-    /// apps/v1 DaemonSet.
-    DaemonSet,
-    /// apps/v1 ReplicaSet.
-    ReplicaSet,
-    /// batch/v1 Job.
-    Job,
-    /// batch/v1 CronJob.
-    CronJob,
-}
-
-/// A pod template: containers by name and image.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Template {
-    /// Extra template labels (the selector's are always included).
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Containers.
-    #[serde(default)]
-    pub containers: Vec<TemplateContainer>,
-    /// Init containers.
-    #[serde(default)]
-    pub init_containers: Vec<TemplateContainer>,
-}
-
-/// A container in a pod template.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TemplateContainer {
-    /// Name.
-    pub name: String,
-    /// Image.
-    pub image: String,
 }
 
 /// Authorisation switches.
@@ -405,41 +241,45 @@ impl Scenario {
     }
 }
 
-/// Parses `uid:gid` (a lone `uid` means gid = uid).
-pub fn parse_user(user: &str) -> Option<(u32, u32)> {
-    match user.split_once(':') {
-        Some((u, g)) => Some((u.parse().ok()?, g.parse().ok()?)),
-        None => {
-            let u = user.parse().ok()?;
-            Some((u, u))
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn default_namespace() -> String {
-    "default".into()
-}
-fn default_os() -> String {
-    "linux".into()
-}
-fn default_arch() -> String {
-    "amd64".into()
-}
-fn default_secret_type() -> String {
-    "Opaque".into()
-}
-fn default_service_account() -> String {
-    "default".into()
-}
-fn default_user() -> String {
-    "0:0".into()
-}
-fn default_minor() -> String {
-    "32".into()
-}
-fn default_user_name() -> String {
-    "fake-user".into()
-}
-fn default_protocols() -> Vec<String> {
-    vec!["v5.channel.k8s.io".into(), "v4.channel.k8s.io".into()]
+    #[test]
+    fn the_seed_scenario_parses_with_its_namespaces_and_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arc.yaml");
+        let s = Scenario::load(&path).unwrap();
+        assert_eq!(s.namespaces, ["default", "arc"]);
+        assert_eq!(s.pods.len(), 6);
+        let sql = s.pods.iter().find(|p| p.name == "jumpstart-sql-0").unwrap();
+        let names: Vec<&str> = sql.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["arc-sqlmi", "collectd", "fluentbit"]);
+        assert_eq!(s.server.minor, "32");
+    }
+
+    #[test]
+    fn inconsistent_or_misspelt_scenarios_are_rejected() {
+        let base = Path::new(".");
+        let unknown_node = "pods: [{name: p, node: nowhere, containers: [{name: c, image: i}]}]";
+        assert!(matches!(
+            Scenario::parse(unknown_node, base),
+            Err(Error::InvalidScenario { .. })
+        ));
+        let typo = "pods: [{name: p, containers: [{name: c, image: i, flavour: gnu}]}]";
+        assert!(matches!(
+            Scenario::parse(typo, base),
+            Err(Error::ParseScenario { .. })
+        ));
+        let bad_user = "pods: [{name: p, containers: [{name: c, image: i, user: root}]}]";
+        assert!(matches!(
+            Scenario::parse(bad_user, base),
+            Err(Error::InvalidScenario { .. })
+        ));
+        let implied = Scenario::parse(
+            "pods: [{namespace: x, name: p, containers: [{name: c, image: i}]}]",
+            base,
+        )
+        .unwrap();
+        assert_eq!(implied.namespaces, ["default", "x"]);
+    }
 }

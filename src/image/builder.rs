@@ -88,9 +88,23 @@ pub(crate) struct ImageHints {
 }
 
 impl ImageHints {
+    /// The label counts unless it is plainly inherited: no entry reads as buildah's on its
+    /// own and some entry has the classic builder's two-space `#(nop)  ` form.
     pub(crate) fn of(config: &ImageConfig) -> Self {
+        let label = config.runtime.labels.contains_key("io.buildah.version");
+        let plain = Self::default();
+        let inherited = label
+            && !config
+                .history
+                .iter()
+                .any(|e| detect(e, plain) == Builder::Buildah)
+            && config.history.iter().any(|e| {
+                e.created_by
+                    .as_deref()
+                    .is_some_and(|c| c.contains("#(nop)  "))
+            });
         Self {
-            buildah_label: config.runtime.labels.contains_key("io.buildah.version"),
+            buildah_label: label && !inherited,
         }
     }
 }
@@ -374,6 +388,29 @@ mod tests {
             ),
             Builder::Buildah
         );
+    }
+
+    #[test]
+    fn a_label_inherited_by_a_classic_build_claims_nothing() {
+        let image = |rows: &[&str]| ImageConfig {
+            history: rows.iter().map(|c| e(c, "", "")).collect(),
+            runtime: crate::image::config::RuntimeConfig {
+                labels: [("io.buildah.version".to_owned(), "1.28.2".to_owned())]
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let classic = image(&["/bin/sh -c #(nop)  ENV A=1", "/bin/sh -c make"]);
+        assert!(!ImageHints::of(&classic).buildah_label);
+        let buildah = image(&[
+            "/bin/sh -c #(nop)  CMD [\"sh\"]",
+            "/bin/sh -c #(nop) ENV A=1",
+        ]);
+        assert!(ImageHints::of(&buildah).buildah_label);
+        let only_runs = image(&["/bin/sh -c make"]);
+        assert!(ImageHints::of(&only_runs).buildah_label);
     }
 
     #[test]

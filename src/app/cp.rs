@@ -17,6 +17,7 @@ use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
+use crate::cluster::debug::{TARGET_ROOT, add_debug_container};
 use crate::cluster::pod::{Defaulting, choose_container, containers};
 use crate::cluster::{ClusterError, connect};
 use crate::error::Error;
@@ -29,15 +30,15 @@ use crate::transfer::{
 pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
     let specs = parse_copy_specs(&r.src, &r.dest)?;
     let remote = match &specs {
-        CopySpecs::Download { from, .. } => from,
-        CopySpecs::Upload { to, .. } => to,
+        CopySpecs::Download { from, .. } => from.clone(),
+        CopySpecs::Upload { to, .. } => to.clone(),
     };
     let mut options = super::connect_options(&r.cluster);
     if let Some(ns) = &remote.namespace {
         options.namespace = Some(ns.clone());
     }
     let conn = connect(&options).await?;
-    let target = find_container(
+    let mut target = find_container(
         &conn.client,
         &conn.namespace,
         &remote.pod,
@@ -45,6 +46,25 @@ pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
         printer,
     )
     .await?;
+    let mut specs = specs;
+    if let Some(image) = &r.debug_image {
+        // Distroless: copy through an ephemeral container that sees the target's files at
+        // /proc/1/root (it stays in the pod until the pod is deleted).
+        let name = add_debug_container(
+            &conn.client,
+            &conn.namespace,
+            &target.pod,
+            image,
+            &target.container,
+        )
+        .await?;
+        printer.notice(&format_args!(
+            "added ephemeral debug container {name} ({image}) to pod {}; it stays until the pod is deleted",
+            target.pod
+        ));
+        target.container = name;
+        specs = through_target_root(specs)?;
+    }
     let caps = probe_tar(&target).await?;
     let reporter = Arc::new(TerminalReporter::new(*printer));
     let (outcome, summary) = match &specs {
@@ -56,6 +76,30 @@ pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
         }
     };
     finish(&r, printer, outcome, &summary)
+}
+
+/// The same copy with the remote path seen from a debug container (`/proc/1/root/PATH`).
+fn through_target_root(specs: CopySpecs) -> Result<CopySpecs, Error> {
+    let rebase = |mut spec: crate::transfer::RemoteSpec| -> Result<_, Error> {
+        let path = format!("{TARGET_ROOT}{}", spec.path.as_str());
+        spec.path = crate::transfer::RemotePath::parse(&path).map_err(|problem| {
+            crate::transfer::TransferError::InvalidSpec {
+                spec: path.clone(),
+                problem,
+            }
+        })?;
+        Ok(spec)
+    };
+    Ok(match specs {
+        CopySpecs::Download { from, to } => CopySpecs::Download {
+            from: rebase(from)?,
+            to,
+        },
+        CopySpecs::Upload { from, to } => CopySpecs::Upload {
+            from,
+            to: rebase(to)?,
+        },
+    })
 }
 
 /// Looks up the pod, refuses one that has ended, and picks the container like kubectl.

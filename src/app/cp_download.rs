@@ -112,6 +112,7 @@ pub(crate) async fn run(
     );
     let mut unpack_opts = plan.unpack_options();
     unpack_opts.preserve_owner = r.preserve_owner;
+    unpack_opts.names = crate::transfer::safe_path::NamePolicy::for_host();
     unpack_opts.progress = Some(task);
     unpack_opts.track_resume = r.retries > 0;
     let mut summary = UnpackSummary::default();

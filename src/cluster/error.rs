@@ -59,6 +59,16 @@ pub enum ClusterError {
         /// The containers that exist.
         valid: Vec<String>,
     },
+    /// The ephemeral debug container did not start within a minute.
+    #[error(
+        "start debug container '{container}' in pod '{pod}': it is not running after 60s (check the image name and `kubectl describe pod {pod}`)"
+    )]
+    DebugNotRunning {
+        /// Pod name.
+        pod: String,
+        /// Debug container name.
+        container: String,
+    },
     /// The workload has neither pods nor a pod template with containers.
     #[error("find a pod or pod template for {kind} '{name}'")]
     NoPods {

@@ -4,6 +4,7 @@
 //! Returns plain data; never imports `image` or `registry`.
 
 pub mod config;
+pub mod debug;
 pub mod error;
 pub mod exec;
 pub mod image_id;

@@ -165,3 +165,25 @@ fn several_containers_default_to_the_first_with_a_notice_like_kubectl() {
         "app"
     );
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn debug_image_copies_a_distroless_container_through_an_ephemeral_container() {
+    require_root();
+    let w = World::new("none", "0:0");
+    write(&w.rootfs().join("app/config.yaml"), b"key: value\n");
+    symlink("config.yaml", &w.rootfs().join("app/current"));
+    let out = w.cp(
+        "app:/app",
+        w.local("out"),
+        &["--debug-image", "busybox:1.36"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("ephemeral debug container"), "{err}");
+    assert_eq!(
+        std::fs::read(w.local("out/config.yaml")).unwrap_or_default(),
+        b"key: value\n"
+    );
+    assert_eq!(link_target(&w.local("out/current")), "config.yaml");
+}

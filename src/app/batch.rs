@@ -143,6 +143,8 @@ pub async fn run(
             source: format!("docker://{}", first.reference),
             platform: first.platform.clone(),
             extra_auth,
+            // Batch recovery fetches each digest once; the tag check would add fetches.
+            tag_check: None,
         };
         let path = output_path(&batch.output_dir, &first.reference, &first.image);
         jobs.push((key, users, job, path));

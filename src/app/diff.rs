@@ -22,6 +22,7 @@ async fn recover_text(
         source: source.to_owned(),
         platform: None,
         extra_auth: Vec::new(),
+        tag_check: None,
     };
     let opened = open_image(
         &SourceSpec::parse(source)?,

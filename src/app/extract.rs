@@ -24,6 +24,7 @@ pub async fn run(r: ExtractRequest, printer: &Printer) -> Result<ExitStatus, Err
         source: r.source.clone(),
         platform: None,
         extra_auth: Vec::new(),
+        tag_check: None,
     };
     let opened = open_image(
         &SourceSpec::parse(&r.source)?,

@@ -37,6 +37,8 @@ pub(crate) struct ImageJob {
     pub platform: Option<String>,
     /// docker config documents from pull secrets.
     pub extra_auth: Vec<Vec<u8>>,
+    /// For a pod: the spec's tag and the digest that runs, to warn when the tag has moved.
+    pub tag_check: Option<(String, String)>,
 }
 
 /// What one recovery produced.
@@ -120,6 +122,9 @@ pub(crate) async fn recover_image(
             offered.join(", ")
         ));
     }
+    if let Some((tag_ref, running)) = &job.tag_check {
+        check_tag(tag_ref, running, &options, reporter).await;
+    }
     let config = image::parse_config(&opened.config_bytes)?;
     let recovery = image::recover(&RecoverInput {
         config: &config,
@@ -191,6 +196,37 @@ pub(crate) async fn recover_image(
         opened.bytes_received()
     ));
     Ok(Recovered { text, partial })
+}
+
+/// Warns when the pod spec's tag now names another image than the digest that runs.
+/// Best effort: a failure to resolve the tag is only mentioned, never fatal.
+async fn check_tag(
+    tag_ref: &str,
+    running: &str,
+    options: &FetchOptions,
+    reporter: &Arc<TerminalReporter>,
+) {
+    let Ok(spec) = SourceSpec::parse(&format!("docker://{tag_ref}")) else {
+        return;
+    };
+    match registry::open_image(&spec, options, reporter.as_ref()).await {
+        Ok(now) => {
+            let same = [now.index_digest.as_deref(), now.manifest_digest.as_deref()]
+                .iter()
+                .flatten()
+                .any(|d| *d == running);
+            if !same {
+                let now_digest = now.index_digest.or(now.manifest_digest).unwrap_or_default();
+                reporter.warn(&format_args!(
+                    "{tag_ref} now resolves to {now_digest}, but the pod runs {running}: recovering what runs"
+                ));
+            }
+        }
+        Err(e) => reporter.warn(&format_args!(
+            "could not check whether {tag_ref} still names {running}: {}",
+            chain(&e)
+        )),
+    }
 }
 
 /// Layer indexes to read, with whether the owning instruction was a COPY/ADD without a

@@ -35,6 +35,7 @@ pub(crate) async fn jobs_for(
         source: source.to_owned(),
         platform: None,
         extra_auth: Vec::new(),
+        tag_check: None,
     };
     match &r.target {
         Target::Image(source) => Ok(vec![(source.clone(), image_job(source))]),
@@ -100,6 +101,13 @@ async fn workload_jobs(
                     source: format!("docker://{}", c.image.reference),
                     platform: resolved.node_platform.clone(),
                     extra_auth: extra_auth.clone(),
+                    // A tag (not a digest) in the spec can move after the pod started.
+                    tag_check: c
+                        .image
+                        .digest
+                        .clone()
+                        .filter(|_| !c.image.spec_image.contains('@'))
+                        .map(|d| (c.image.spec_image.clone(), d)),
                 },
             )
         })

@@ -56,6 +56,11 @@ pods:
     containers:
       - {{name: app, image: {secure}/app:classic, flavor: none}}
   - namespace: arc
+    name: moved-0
+    node: node-1
+    containers:
+      - {{name: app, image: {plain}/app:classic, imageID: "{plain}/app@{buildkit}", flavor: none}}
+  - namespace: arc
     name: arm-0
     node: node-arm
     containers:
@@ -302,4 +307,29 @@ fn images_lists_and_all_recovers_each_distinct_digest_once() {
         .unwrap_or_else(|| panic!("no image shared by two containers: {index:#}"));
     let path = Path::new(d).join(shared["path"].as_str().unwrap_or_default());
     assert!(path.is_file(), "{}", path.display());
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn a_tag_moved_since_the_pod_started_warns_and_recovers_what_runs() {
+    let c = start(false);
+    let w = world();
+    let out = run(&c, &["pod/moved-0", "-n", "arc"]);
+    out.expect_code(0, "pod/moved-0");
+    assert!(
+        out.stderr.contains("now resolves to") && out.stderr.contains(w.digest("app:classic")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stdout,
+        direct(&format!(
+            "{}/app@{}",
+            w.var("WORLD_PLAIN"),
+            w.digest("app:buildkit")
+        ))
+    );
+    let out = run(&c, &["pod/web-0", "-n", "arc"]);
+    out.expect_code(0, "pod/web-0");
+    assert!(!out.stderr.contains("now resolves to"), "{}", out.stderr);
 }

@@ -72,6 +72,10 @@ fi
 section "building tests"
 cargo nextest run --workspace --run-ignored all --no-run
 
+# Doctests first (nextest does not run them), so the run closes on nextest's summary.
+section "doctests"
+cargo test --workspace --doc
+
 trap world_down EXIT
 section "e2e world up"
 "$WORLD" up
@@ -80,6 +84,3 @@ section "tests (unit, integration, e2e)"
 # `*_child` tests are bodies their parent test re-runs as an unprivileged user; run directly
 # (as root, without the parent's setup) they would only fail, so only the parents run them.
 cargo nextest run --workspace --run-ignored all -E 'not test(/_child$/)'
-
-section "doctests"
-cargo test --workspace --doc

@@ -70,8 +70,16 @@ pub enum Error {
         /// Available.
         count: usize,
     },
+    /// The extraction destination exists and is not a directory.
+    #[error("extract into '{}': it exists and is not a directory; name a new or existing folder", path.display())]
+    DestNotDir {
+        /// The path.
+        path: std::path::PathBuf,
+    },
     /// Neither `--layer` nor `--flatten`.
-    #[error("choose what to extract: --layer N (0..{count}) or --flatten for the whole filesystem")]
+    #[error(
+        "choose what to extract: --layer N (the image has {count} layer(s), numbered from 0) or --flatten for the whole filesystem"
+    )]
     ExtractWhat {
         /// Available layers.
         count: usize,
@@ -111,6 +119,7 @@ impl Error {
             | Self::NoLayers { .. }
             | Self::LayerOutOfRange { .. }
             | Self::ExtractWhat { .. }
+            | Self::DestNotDir { .. }
             | Self::Stdout(_)
             | Self::WriteFile { .. }
             | Self::Runtime(_) => ExitStatus::Failure,

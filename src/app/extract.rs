@@ -19,6 +19,11 @@ use crate::transfer::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack_into};
 
 /// Runs an extraction.
 pub async fn run(r: ExtractRequest, printer: &Printer) -> Result<ExitStatus, Error> {
+    if r.dest.exists() && !r.dest.is_dir() {
+        return Err(Error::DestNotDir {
+            path: r.dest.clone(),
+        });
+    }
     let reporter = Arc::new(TerminalReporter::new(*printer));
     let job = ImageJob {
         source: r.source.clone(),

@@ -126,6 +126,17 @@ pub(crate) async fn recover_image(
         check_tag(tag_ref, running, &options, reporter).await;
     }
     let config = image::parse_config(&opened.config_bytes)?;
+    if let Some(wanted) = r.registry.platform.as_deref()
+        && !opened.chose_among_platforms()
+        && let Ok(wanted) = wanted.parse::<Platform>()
+        && let Ok(actual) = config.platform().parse::<Platform>()
+        && (wanted.os != actual.os || wanted.architecture != actual.architecture)
+    {
+        reporter.warn(&format_args!(
+            "{}: --platform {wanted} asked, but it is a single-platform image for {actual}",
+            opened.display_ref
+        ));
+    }
     let recovery = image::recover(&RecoverInput {
         config: &config,
         layers: &opened.layers,

@@ -10,7 +10,6 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 #[command(
     name = "kubectl-dfimage",
     version = crate::app::version::LONG,
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = AFTER_HELP
 )]
@@ -146,7 +145,7 @@ pub struct RecoverArgs {
 pub enum OutputFormat {
     /// A Dockerfile, with listings and notes as comments.
     Dockerfile,
-    /// One JSON record per history step.
+    /// A JSON document whose `steps` array holds one record per history step.
     Json,
 }
 

@@ -46,9 +46,15 @@ pub(crate) async fn jobs_for(
             match workload_jobs(r, Kind::Pod, name, printer, reporter).await {
                 Ok(jobs) => Ok(jobs),
                 // No cluster configured, or no such pod: the name is a Docker Hub image.
-                Err(Error::Cluster(ClusterError::NotFound { .. } | ClusterError::NoConfig(_))) => {
+                Err(Error::Cluster(
+                    e @ (ClusterError::NotFound { .. } | ClusterError::NoConfig(_)),
+                )) => {
+                    let why = match e {
+                        ClusterError::NoConfig(_) => "no cluster is configured".to_owned(),
+                        _ => format!("no pod named {name}"),
+                    };
                     printer.notice(&format_args!(
-                        "no pod named {name}: treating it as the image docker.io/library/{name}:latest"
+                        "{why}: treating {name} as the image docker.io/library/{name}:latest"
                     ));
                     Ok(vec![(name.clone(), image_job(name))])
                 }

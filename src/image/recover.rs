@@ -252,6 +252,8 @@ fn free_text(entry: &HistoryEntry, builder: Builder) -> Option<String> {
 #[cfg(test)]
 mod base_shapes;
 #[cfg(test)]
+mod robustness;
+#[cfg(test)]
 mod samples;
 #[cfg(test)]
 mod tests;

@@ -6,4 +6,7 @@
 mod download;
 mod faults;
 mod harness;
+mod hostile;
+mod large;
+mod parity;
 mod upload;

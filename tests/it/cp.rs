@@ -7,4 +7,7 @@ mod download;
 mod fallback;
 mod faults;
 mod harness;
+mod hostile;
+mod large;
+mod parity;
 mod upload;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::SyncIoBridge;
 
-use super::cp_download::{drain_stderr, remote_exit};
+use super::cp_attempt::{drain_stderr, remote_exit};
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
@@ -64,7 +64,11 @@ pub(crate) async fn run(
         true,
     )
     .await?;
-    let stderr = tokio::spawn(drain_stderr(session.stderr.take(), Arc::clone(reporter)));
+    let stderr = tokio::spawn(drain_stderr(
+        session.stderr.take(),
+        Arc::clone(reporter),
+        "remote tar",
+    ));
     if let Some(out) = session.stdout.take() {
         tokio::spawn(drain(out));
     }

@@ -6,6 +6,7 @@ mod batch;
 mod completion;
 mod counting;
 mod cp;
+mod cp_attempt;
 mod cp_download;
 mod cp_upload;
 mod cp_verify;

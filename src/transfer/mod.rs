@@ -5,6 +5,9 @@
 mod dest_tree;
 pub mod error;
 mod extract;
+pub mod filewise;
+mod filewise_record;
+pub mod filewise_stream;
 pub mod flavor;
 pub mod outcome;
 pub mod pack;
@@ -17,6 +20,8 @@ mod stream_guard;
 pub mod unpack;
 
 pub use error::TransferError;
+pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv};
+pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,

@@ -1,6 +1,7 @@
 //! The only place where the runtime, I/O and the terminal meet: it wires `cli` requests to
 //! the `registry`, `cluster`, `image` and `transfer` cores and prints through `printer`.
 
+mod base_sources;
 mod batch;
 mod completion;
 mod counting;

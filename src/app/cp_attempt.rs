@@ -81,6 +81,8 @@ pub(crate) struct Attempt {
     pub messages: Vec<RemoteMessage>,
     /// How the command ended.
     pub status: ExecStatus,
+    /// Nothing moved for the idle timeout, so the session was given up.
+    pub stalled: bool,
 }
 
 impl Attempt {
@@ -90,6 +92,7 @@ impl Attempt {
             self.unpacked,
             Err(TransferError::Truncated { .. }) | Err(TransferError::Archive { .. })
         ) || matches!(self.status, ExecStatus::Missing)
+            || self.stalled
     }
 }
 
@@ -105,6 +108,8 @@ pub(crate) struct AttemptSpec<'a> {
     pub opts: &'a UnpackOptions,
     /// What the stream is.
     pub kind: &'a StreamKind,
+    /// Give up after this long without a byte (`Duration::ZERO`: never).
+    pub idle: std::time::Duration,
 }
 
 /// Runs one exec and unpacks its stdout, continuing `summary`.
@@ -123,6 +128,8 @@ pub(crate) async fn attempt(
         !spec.stdin.is_empty(),
     )
     .await?;
+    session.watch_idle(spec.idle);
+    let stall = session.stall_flag();
     let label = match spec.kind {
         StreamKind::Tar => "remote tar",
         StreamKind::Walk { .. } => "remote find",
@@ -177,5 +184,6 @@ pub(crate) async fn attempt(
         summary,
         messages,
         status,
+        stalled: stall.stalled(),
     })
 }

@@ -85,8 +85,15 @@ pub(crate) async fn run(
             root: &plan.local_root,
             opts: &unpack_opts,
             kind: &kind,
+            idle: r.idle_timeout,
         };
         let a = attempt(target, &spec, summary, reporter).await?;
+        if a.stalled {
+            reporter.warn(&format_args!(
+                "nothing arrived from the container for {} (--idle-timeout): treating the connection as dropped",
+                crate::transfer::render_duration(r.idle_timeout)
+            ));
+        }
         summary = a.summary.clone();
         all_messages.extend(a.messages.iter().cloned());
         if a.broke() && attempt_no < r.retries {
@@ -142,6 +149,11 @@ pub(crate) async fn run(
             StreamKind::Walk { .. } => TarFlavor::Unknown,
         },
     );
+    if last.stalled && matches!(outcome, CopyOutcome::Failed(_)) {
+        outcome = CopyOutcome::Failed(crate::transfer::FailureCause::Stalled {
+            idle: r.idle_timeout,
+        });
+    }
     let copy_summary = CopySummary::from_download(&summary, &all_messages);
     if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
         let verified = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;

@@ -137,12 +137,15 @@ pub(crate) async fn recover_image(
             opened.display_ref
         ));
     }
-    let recovery = image::recover(&RecoverInput {
+    let mut recovery = image::recover(&RecoverInput {
         config: &config,
         layers: &opened.layers,
         annotations: &opened.manifest_annotations,
         has_layers: opened.has_layers,
     });
+    let bases =
+        super::base_sources::gather(&opened, &config, &r.bases, &options, printer, reporter).await;
+    bases.refine(&mut recovery);
     for w in &recovery.warnings {
         reporter.warn(&format_args!("{}: {w}", opened.display_ref));
     }
@@ -157,7 +160,7 @@ pub(crate) async fn recover_image(
             },
         ));
     }
-    let mut partial = false;
+    let mut partial = bases.partial;
     let wanted = layers_to_list(&recovery, r.listing, r.secrets);
     let listings = if !opened.has_layers {
         if r.listing != Listing::None {
@@ -189,6 +192,7 @@ pub(crate) async fn recover_image(
             let mut v = image::render_json(&recovery);
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("layers".into(), serde_json::Value::Object(listings.json));
+                obj.insert("provenance".into(), bases.json());
                 if let Some(findings) = &secrets {
                     obj.insert(
                         "secrets".into(),
@@ -200,6 +204,11 @@ pub(crate) async fn recover_image(
             s.push('\n');
             s
         }
+    };
+    let text = if r.provenance {
+        bases.original_or_recovered(text, r.format, &opened.display_ref, printer, &mut partial)
+    } else {
+        text
     };
     printer.detail(&format_args!(
         "{}: {} bytes received from the registry",

@@ -5,7 +5,11 @@
 mod dest_tree;
 pub mod error;
 mod extract;
+pub mod filewise;
+mod filewise_record;
+pub mod filewise_stream;
 pub mod flavor;
+pub mod idle;
 pub mod outcome;
 pub mod pack;
 pub mod plan;
@@ -17,7 +21,10 @@ mod stream_guard;
 pub mod unpack;
 
 pub use error::TransferError;
+pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv};
+pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
+pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
 };

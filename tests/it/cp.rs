@@ -4,6 +4,7 @@
 //! `cargo test` and run by the README's test command.
 
 mod download;
+mod fallback;
 mod faults;
 mod harness;
 mod hostile;

@@ -10,14 +10,14 @@ use super::cp_attempt::{AttemptSpec, StreamKind, attempt, remote_exit};
 use super::cp_verify;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::remote::Target;
+use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
 use crate::error::Error;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::{
-    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, RemoteSpec, ResumeState,
-    ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary, classify_outcome,
-    fresh_nonce, plan_download, walk_argv,
+    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
+    ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
+    classify_outcome, fresh_nonce, parse_prescan, plan_download, prescan_argv, walk_argv,
 };
 
 /// What the local destination is now.
@@ -63,11 +63,19 @@ pub(crate) async fn run(
         }
     };
     let task = TaskId(1);
+    let scan = if printer.progress_enabled() {
+        prescan(target, &plan).await
+    } else {
+        None // no bar to feed
+    };
     reporter.task_started(
         task,
         &format!("{}:{}", target.pod, from.path.as_str()),
-        None,
+        scan.map(|s| s.bytes),
     );
+    if let Some(files) = scan.and_then(|s| s.files) {
+        reporter.describe(task, format!("{files} file(s)"));
+    }
     let mut unpack_opts = plan.unpack_options();
     unpack_opts.preserve_owner = r.preserve_owner;
     unpack_opts.names = crate::transfer::safe_path::NamePolicy::for_host();
@@ -162,4 +170,20 @@ pub(crate) async fn run(
         }
     }
     Ok((outcome, copy_summary))
+}
+
+/// How long the pre-scan may take, and how much it may print, before the bar goes without.
+const PRESCAN_TIME: Duration = Duration::from_secs(10);
+const PRESCAN_OUTPUT: usize = 16 << 20;
+
+/// The remote pre-scan's total for the progress bar; `None` (a spinner) when the container
+/// has no tool for it, it fails, it takes too long or prints too much. Never fatal.
+async fn prescan(target: &Target, plan: &crate::transfer::DownloadPlan) -> Option<PreScan> {
+    let argv = prescan_argv(plan);
+    let run = capture(target, &argv, None, PRESCAN_OUTPUT);
+    let out = tokio::time::timeout(PRESCAN_TIME, run).await.ok()?.ok()?;
+    if out.stdout.len() >= PRESCAN_OUTPUT {
+        return None;
+    }
+    parse_prescan(&out.stdout)
 }

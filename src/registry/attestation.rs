@@ -137,3 +137,7 @@ impl OpenedImage {
         Ok(Some(out))
     }
 }
+
+#[cfg(test)]
+#[path = "attestation_tests.rs"]
+mod tests;

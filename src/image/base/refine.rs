@@ -1,5 +1,5 @@
 //! The FROM line once the network sources are in (base-image-detection.md §3): a BuildKit
-//! provenance statement and the `--base` candidates refine what [`super::detect`] found in
+//! provenance statement and the `--base` candidates refine what `base::detect` found in
 //! the config and manifest. Order: a mode=max Dockerfile over annotations over mode=min
 //! materials over the config-only sources; a layer match over any declared name.
 //!

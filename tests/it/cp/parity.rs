@@ -12,8 +12,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use fake_cluster::Fault;
-
 use super::harness::*;
 
 /// The installed kubectl with the world's kubeconfig and a private `--cache-dir`.
@@ -251,7 +249,7 @@ fn a_fifo_kubectl_turns_into_an_empty_file_and_we_skip_and_report_with_exit_1() 
 
 #[test]
 #[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn permission_denied_kubectl_exits_0_with_tars_complaint_on_stdout_and_we_exit_1_listing_it() {
+fn permission_denied_kubectl_exits_0_without_a_word_on_stderr_and_we_exit_1_listing_it() {
     require_root();
     let w = World::new("gnu", "1000:1000");
     let root = w.rootfs().join("data");
@@ -268,9 +266,12 @@ fn permission_denied_kubectl_exits_0_with_tars_complaint_on_stdout_and_we_exit_1
         "kubectl lies: {}",
         both(&theirs)
     );
+    // The remote tar's complaint goes to kubectl's stdout, and only when it arrives before
+    // kubectl stops at the end-of-archive marker (it does not wait for the exec): a race,
+    // seen both ways here. It never reaches stderr.
     assert!(
-        stdout(&theirs).contains("Permission denied") && !stderr(&theirs).contains("Permission"),
-        "kubectl puts the remote tar's complaint on stdout: {}",
+        !stderr(&theirs).contains("Permission"),
+        "kubectl never reports it on stderr: {}",
         both(&theirs)
     );
     assert!(!lexists(&w.local("out-kubectl/secret")));
@@ -310,237 +311,5 @@ fn a_missing_source_kubectl_exits_0_and_we_report_it_non_zero() {
     );
 }
 
-/// 40 files of 20 000 bytes: GNU tar writes a directory header, then 41 blocks per file.
-fn plant_forty_files(w: &World) {
-    for i in 0..40u32 {
-        let body: Vec<u8> = (0..20_000u32)
-            .map(|n| (n.wrapping_mul(2_654_435_761).wrapping_add(i) >> 13) as u8)
-            .collect();
-        write(&w.rootfs().join(format!("big/f{i:02}.bin")), &body);
-    }
-}
-
-fn count_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0)
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn a_tar_killed_mid_stream_without_a_status_is_success_for_kubectl_and_failure_for_us() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    plant_forty_files(&w);
-    // The container's tar dies after 7 complete files (a cut on a header boundary, as an OOM
-    // kill would leave it), and the exec status never arrives (close 1000 still sent).
-    let cut = (1 + 41 * 7) * 512;
-    let bin = w.rootfs().join("usr/bin");
-    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
-    let script = format!(
-        "#!/bin/sh\ncase \"$1\" in --help|--version) exec /usr/bin/tar.real \"$@\";; esac\n/usr/bin/tar.real \"$@\" | head -c {cut}\nexit 137\n"
-    );
-    write(&bin.join("tar"), script.as_bytes());
-    chmod(&bin.join("tar"), 0o755);
-    w.cluster.add_faults(vec![Fault {
-        command: Some("tar cf".into()),
-        no_status: true,
-        ..Fault::default()
-    }]);
-    let theirs = Kubectl::new().cp(&w, "app:/big", "out-kubectl", &[]);
-    let ours = w.cp("app:/big", w.local("out-ours"), &["--retries", "0"]);
-    assert_eq!(
-        theirs.status.code(),
-        Some(0),
-        "kubectl reports the cut stream as success: {}",
-        both(&theirs)
-    );
-    assert_eq!(
-        count_files(&w.local("out-kubectl")),
-        7,
-        "with 33 files missing"
-    );
-    assert_eq!(ours.status.code(), Some(2), "{}", stderr(&ours));
-    assert!(stderr(&ours).contains("ended early"), "{}", stderr(&ours));
-}
-
-/// Offsets in `lo..hi` from a seed (`CP_PARITY_SEED`, else the clock), printed on failure.
-fn offsets(n: usize, lo: u64, hi: u64) -> (u64, Vec<u64>) {
-    let seed = std::env::var("CP_PARITY_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
-    let mut x = seed | 1;
-    let list = (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            lo + x % (hi - lo)
-        })
-        .collect();
-    (seed, list)
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn connection_drops_at_random_offsets_kubectl_stops_and_we_resume_to_a_byte_identical_tree() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    plant_forty_files(&w);
-    let (seed, cuts) = offsets(3, 4096, 800_000);
-    for (i, at) in cuts.iter().enumerate() {
-        let fault = Fault {
-            command: Some("tar cf".into()),
-            cut_after_bytes: Some(*at),
-            nth: Some(1),
-            ..Fault::default()
-        };
-        w.cluster.add_faults(vec![fault.clone()]);
-        let kdir = format!("k{i}");
-        let theirs = Kubectl::new().cp(&w, "app:/big", &kdir, &["--retries", "3"]);
-        w.cluster.add_faults(vec![fault]);
-        let odir = w.local(&format!("o{i}"));
-        let ours = w.cp("app:/big", &odir, &["--retries", "3"]);
-        let ctx = format!("seed {seed}, cut after {at} bytes");
-        assert_eq!(theirs.status.code(), Some(1), "{ctx}: {}", both(&theirs));
-        assert!(
-            !stdout(&theirs).contains("Resuming copy"),
-            "{ctx}: kubectl's --retries does not survive a dropped connection"
-        );
-        assert!(
-            count_files(&w.local(&kdir)) < 40,
-            "{ctx}: kubectl leaves a partial tree"
-        );
-        assert_eq!(ours.status.code(), Some(0), "{ctx}: {}", stderr(&ours));
-        for n in 0..40 {
-            let name = format!("f{n:02}.bin");
-            assert!(
-                read(&w.rootfs().join("big").join(&name)) == read(&odir.join(&name)),
-                "{ctx}: {name} identical after our resume"
-            );
-        }
-    }
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn a_throttled_stream_completes_for_both() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    plant_forty_files(&w);
-    let slow = Fault {
-        command: Some("tar cf".into()),
-        throttle_bytes_per_sec: Some(2_000_000),
-        ..Fault::default()
-    };
-    w.cluster.add_faults(vec![slow]);
-    let theirs = Kubectl::new().cp(&w, "app:/big", "out-kubectl", &[]);
-    let ours = w.cp("app:/big", w.local("out-ours"), &[]);
-    assert_eq!(theirs.status.code(), Some(0), "{}", both(&theirs));
-    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-    for n in 0..40 {
-        let name = format!("f{n:02}.bin");
-        let want = read(&w.rootfs().join("big").join(&name));
-        assert!(
-            want == read(&w.local("out-kubectl").join(&name)),
-            "kubectl {name}"
-        );
-        assert!(
-            want == read(&w.local("out-ours").join(&name)),
-            "ours {name}"
-        );
-    }
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn an_existing_local_symlink_kubectl_writes_through_and_we_replace() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    write(&w.rootfs().join("data/run.sh"), b"from the pod\n");
-    let (k_canary, o_canary) = (w.local("canary-k"), w.local("canary-o"));
-    write(&k_canary, b"canary\n");
-    write(&o_canary, b"canary\n");
-    // kubectl maps `data/run.sh` into an existing DEST as DEST/run.sh; we, like cp, as
-    // DEST/data/run.sh. A link waits at each.
-    std::fs::create_dir_all(w.local("out-kubectl")).unwrap_or_else(|e| panic!("{e}"));
-    symlink("../canary-k", &w.local("out-kubectl/run.sh"));
-    std::fs::create_dir_all(w.local("out-ours/data")).unwrap_or_else(|e| panic!("{e}"));
-    symlink("../../canary-o", &w.local("out-ours/data/run.sh"));
-    let theirs = Kubectl::new().cp(&w, "app:/data", "out-kubectl", &[]);
-    let ours = w.cp("app:/data", w.local("out-ours"), &[]);
-    assert_eq!(theirs.status.code(), Some(0), "{}", both(&theirs));
-    assert_eq!(
-        read(&k_canary),
-        b"from the pod\n",
-        "kubectl wrote through the link, outside its destination"
-    );
-    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-    assert_eq!(
-        read(&o_canary),
-        b"canary\n",
-        "we never write through a link"
-    );
-    let placed = w.local("out-ours/data/run.sh");
-    assert!(std::fs::symlink_metadata(&placed).is_ok_and(|m| m.is_file()));
-    assert_eq!(read(&placed), b"from the pod\n");
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn upload_kubectl_silently_drops_bracket_names_and_directory_modes_and_we_send_them() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    let src = w.local("src");
-    write(&src.join("a[1].txt"), b"bracket\n");
-    write(&src.join("plain.txt"), b"plain\n");
-    chmod(&src, 0o700);
-    let theirs = Kubectl::new().cp(&w, "src", "app:/tmp/by-kubectl", &[]);
-    let ours = w.cp(&src, "app:/tmp/by-ours", &[]);
-    let (k, o) = (
-        w.rootfs().join("tmp/by-kubectl"),
-        w.rootfs().join("tmp/by-ours"),
-    );
-    assert_eq!(theirs.status.code(), Some(0), "{}", both(&theirs));
-    assert_eq!(read(&k.join("plain.txt")), b"plain\n");
-    assert!(
-        !lexists(&k.join("a[1].txt")),
-        "kubectl globs local names: a[1].txt is not sent, and rc is 0"
-    );
-    assert_ne!(
-        mode(&k),
-        0o700,
-        "kubectl sends no entry for a non-empty directory"
-    );
-    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-    assert_eq!(
-        read(&o.join("a[1].txt")),
-        b"bracket\n",
-        "we send names literally"
-    );
-    assert_eq!(mode(&o), 0o700, "we send the directory's mode");
-}
-
-#[test]
-#[ignore = "needs root for the fake cluster's chroot and /usr/bin/kubectl (run by scripts/test.sh)"]
-fn a_single_file_into_an_existing_directory_fails_for_kubectl_and_lands_inside_for_us() {
-    require_root();
-    let w = World::new("gnu", "0:0");
-    write(&w.rootfs().join("etc/app.conf"), b"conf\n");
-    std::fs::create_dir_all(w.local("dir-k")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::create_dir_all(w.local("dir-o")).unwrap_or_else(|e| panic!("{e}"));
-    let theirs = Kubectl::new().cp(&w, "app:/etc/app.conf", "dir-k", &[]);
-    let ours = w.cp("app:/etc/app.conf", w.local("dir-o"), &[]);
-    assert_ne!(theirs.status.code(), Some(0), "{}", both(&theirs));
-    assert!(
-        stderr(&theirs).contains("is a directory"),
-        "{}",
-        both(&theirs)
-    );
-    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-    assert_eq!(read(&w.local("dir-o/app.conf")), b"conf\n", "like cp");
-}
+mod local;
+mod stream;

@@ -83,6 +83,7 @@ pub(crate) async fn run(
     unpack_opts.track_resume = r.retries > 0;
     let mut summary = UnpackSummary::default();
     let mut all_messages = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut attempt_no = 0u32;
     let mut argv = plan.argv.clone();
     let mut stdin: Vec<u8> = Vec::new();
@@ -103,7 +104,12 @@ pub(crate) async fn run(
             ));
         }
         summary = a.summary.clone();
-        all_messages.extend(a.messages.iter().cloned());
+        // a continuation meets the same unreadable paths again: count each once
+        for m in &a.messages {
+            if seen.insert(m.clone()) {
+                all_messages.push(m.clone());
+            }
+        }
         if a.broke() && attempt_no < r.retries {
             attempt_no += 1;
             let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
@@ -127,6 +133,13 @@ pub(crate) async fn run(
                     ResumeStrategy::Restart => "everything is sent again",
                 }
             ));
+            if cont.strategy == ResumeStrategy::Restart {
+                // everything comes again: count it once, from the start
+                summary = UnpackSummary {
+                    root_created: summary.root_created,
+                    ..UnpackSummary::default()
+                };
+            }
             tokio::time::sleep(backoff).await;
             argv = cont.argv;
             stdin = cont.stdin;

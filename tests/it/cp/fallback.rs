@@ -195,6 +195,10 @@ fn a_cut_walk_is_retried_from_the_start_and_ends_identical() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("retry 1"), "{err}");
+    assert!(
+        err.contains("8 file(s), 13 dir(s), 6 link(s)"),
+        "the restart is counted once: {err}"
+    );
     assert_eq!(
         std::fs::read(w.local("out/big.bin")).unwrap_or_default(),
         std::fs::read(w.rootfs().join("data/big.bin")).unwrap_or_default()

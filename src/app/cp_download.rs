@@ -10,14 +10,14 @@ use super::cp_attempt::{AttemptSpec, StreamKind, attempt, remote_exit};
 use super::cp_verify;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::remote::Target;
+use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
 use crate::error::Error;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::{
-    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, RemoteSpec, ResumeState,
-    ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary, classify_outcome,
-    fresh_nonce, plan_download, walk_argv,
+    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
+    ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
+    classify_outcome, fresh_nonce, parse_prescan, plan_download, prescan_argv, walk_argv,
 };
 
 /// What the local destination is now.
@@ -63,11 +63,19 @@ pub(crate) async fn run(
         }
     };
     let task = TaskId(1);
+    let scan = if printer.progress_enabled() {
+        prescan(target, &plan).await
+    } else {
+        None // no bar to feed
+    };
     reporter.task_started(
         task,
         &format!("{}:{}", target.pod, from.path.as_str()),
-        None,
+        scan.map(|s| s.bytes),
     );
+    if let Some(files) = scan.and_then(|s| s.files) {
+        reporter.describe(task, format!("{files} file(s)"));
+    }
     let mut unpack_opts = plan.unpack_options();
     unpack_opts.preserve_owner = r.preserve_owner;
     unpack_opts.names = crate::transfer::safe_path::NamePolicy::for_host();
@@ -75,6 +83,7 @@ pub(crate) async fn run(
     unpack_opts.track_resume = r.retries > 0;
     let mut summary = UnpackSummary::default();
     let mut all_messages = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut attempt_no = 0u32;
     let mut argv = plan.argv.clone();
     let mut stdin: Vec<u8> = Vec::new();
@@ -95,7 +104,12 @@ pub(crate) async fn run(
             ));
         }
         summary = a.summary.clone();
-        all_messages.extend(a.messages.iter().cloned());
+        // a continuation meets the same unreadable paths again: count each once
+        for m in &a.messages {
+            if seen.insert(m.clone()) {
+                all_messages.push(m.clone());
+            }
+        }
         if a.broke() && attempt_no < r.retries {
             attempt_no += 1;
             let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
@@ -119,6 +133,13 @@ pub(crate) async fn run(
                     ResumeStrategy::Restart => "everything is sent again",
                 }
             ));
+            if cont.strategy == ResumeStrategy::Restart {
+                // everything comes again: count it once, from the start
+                summary = UnpackSummary {
+                    root_created: summary.root_created,
+                    ..UnpackSummary::default()
+                };
+            }
             tokio::time::sleep(backoff).await;
             argv = cont.argv;
             stdin = cont.stdin;
@@ -162,4 +183,20 @@ pub(crate) async fn run(
         }
     }
     Ok((outcome, copy_summary))
+}
+
+/// How long the pre-scan may take, and how much it may print, before the bar goes without.
+const PRESCAN_TIME: Duration = Duration::from_secs(10);
+const PRESCAN_OUTPUT: usize = 16 << 20;
+
+/// The remote pre-scan's total for the progress bar; `None` (a spinner) when the container
+/// has no tool for it, it fails, it takes too long or prints too much. Never fatal.
+async fn prescan(target: &Target, plan: &crate::transfer::DownloadPlan) -> Option<PreScan> {
+    let argv = prescan_argv(plan);
+    let run = capture(target, &argv, None, PRESCAN_OUTPUT);
+    let out = tokio::time::timeout(PRESCAN_TIME, run).await.ok()?.ok()?;
+    if out.stdout.len() >= PRESCAN_OUTPUT {
+        return None;
+    }
+    parse_prescan(&out.stdout)
 }

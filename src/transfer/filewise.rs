@@ -24,10 +24,13 @@
 
 use super::plan::{DownloadPlan, Selection};
 
-/// The remote script. Arguments: `$1` nonce, `$2` directory, `$3` `name` or `glob`, `$4` the
-/// name or the newline-separated patterns, `$5` top-level names to leave out (`/`-separated),
-/// `$6` `1` to stay on one file system; `$RECORDS` holds [`RECORD_SCRIPT`].
-pub const WALK_SCRIPT: &str = "m=$1
+/// The start of every script over a download's selection: `$1` a tag (the nonce), `$2`
+/// the directory, `$3` `name` or `glob`, `$4` the name or the newline-separated patterns,
+/// `$5` top-level names to leave out (`/`-separated), `$6` `1` to stay on one file system.
+/// Leaves `m` (the tag), `xd` and the selected members (`./NAME`, or `.`) in `"$@"`.
+macro_rules! select_prelude {
+    () => {
+        "m=$1
 cd -- \"$2\" || exit 2
 k=$3 p=$4 x=$5 xd=$6
 shift 6
@@ -44,11 +47,21 @@ else
   unset IFS
   if [ \"$#\" -eq 0 ]; then printf 'find: %s: No such file or directory\\n' \"$p\" >&2; exit 2; fi
 fi
-if [ \"$xd\" = 1 ]; then set -- \"$@\" -xdev; fi
+"
+    };
+}
+pub(crate) use select_prelude;
+
+/// The remote script: [`select_prelude`], then the walk. Arguments as there; `$RECORDS`
+/// holds [`RECORD_SCRIPT`].
+pub const WALK_SCRIPT: &str = concat!(
+    select_prelude!(),
+    "if [ \"$xd\" = 1 ]; then set -- \"$@\" -xdev; fi
 find \"$@\" -exec sh -c \"$RECORDS\" sh \"$m\" {} +
 s=$?
 printf '%s end %s\\n' \"$m\" \"$s\"
-exit \"$s\"";
+exit \"$s\""
+);
 
 /// The per-name loop `find` runs through `sh -c`. `$1` is the nonce, then the names.
 pub const RECORD_SCRIPT: &str = "m=$1
@@ -95,8 +108,8 @@ pub fn parse_probe(stdout: &str) -> Option<WalkProbe> {
     ))
 }
 
-/// The remote command that walks `plan`'s selection, records tagged with `nonce`.
-pub fn walk_argv(plan: &DownloadPlan, nonce: &str) -> Vec<String> {
+/// The positional arguments of a [`select_prelude`] script over `plan`'s selection.
+pub(crate) fn selection_args(plan: &DownloadPlan, tag: &str) -> Vec<String> {
     let (dir, kind, what, skip) = match &plan.selection {
         Selection::Named { parent, name } => (parent.clone(), "name", name.clone(), String::new()),
         Selection::Glob { parent, pattern } => {
@@ -110,21 +123,22 @@ pub fn walk_argv(plan: &DownloadPlan, nonce: &str) -> Vec<String> {
         ),
     };
     let xdev = if plan.opts.one_file_system { "1" } else { "0" };
+    vec![tag.into(), dir, kind.into(), what, skip, xdev.into()]
+}
+
+/// The remote command that walks `plan`'s selection, records tagged with `nonce`.
+pub fn walk_argv(plan: &DownloadPlan, nonce: &str) -> Vec<String> {
     // The record loop is an argument too: the outer shell keeps it in `$RECORDS` and hands
     // it to each `sh -c` that find starts.
-    vec![
+    let mut argv = vec![
         "sh".into(),
         "-c".into(),
         format!("RECORDS=$1; shift; {WALK_SCRIPT}"),
         "sh".into(),
         RECORD_SCRIPT.into(),
-        nonce.into(),
-        dir,
-        kind.into(),
-        what,
-        skip,
-        xdev.into(),
-    ]
+    ];
+    argv.extend(selection_args(plan, nonce));
+    argv
 }
 
 /// A fresh random nonce (32 hex digits) for one copy: std's per-process random hash keys,

@@ -13,6 +13,7 @@ pub mod idle;
 pub mod outcome;
 pub mod pack;
 pub mod plan;
+pub mod prescan;
 pub mod remote_stderr;
 pub mod resume;
 pub mod safe_path;
@@ -33,6 +34,7 @@ pub use plan::{
     DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
     UploadTarget, parse_dest_check, plan_download, plan_upload,
 };
+pub use prescan::{PreScan, parse_prescan, prescan_argv};
 pub use remote_stderr::{RemoteMessage, classify_line};
 pub use resume::{Continuation, ResumeState, ResumeStrategy};
 pub use spec::{

@@ -11,7 +11,7 @@ use super::safe_path::escape_for_display;
 use crate::report::{SkipReason, Skipped};
 
 /// One classified stderr line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RemoteMessage {
     /// A path tar could not read (file or directory).
     PermissionDenied {

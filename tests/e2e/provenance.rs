@@ -296,3 +296,43 @@ fn candidates_in_other_source_forms_and_an_unopenable_one() {
         out.stderr
     );
 }
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn an_attestation_nobody_should_believe_is_a_notice_and_never_a_from() {
+    let w = world();
+    let hostile = w.plain_ref("provenance:hostile");
+    let out = w.run(&["--files", "none", &hostile]);
+    out.expect_code(0, &hostile);
+    // The same FROM as the image without any attestation.
+    let alone = w.run(&["--files", "none", &w.plain_ref("app:buildkit")]);
+    let from = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("FROM "))
+            .map(str::to_owned)
+    };
+    assert_eq!(from(&out.stdout), from(&alone.stdout), "{}", out.stdout);
+    assert!(!out.stdout.contains("evil.example"), "{}", out.stdout);
+    assert!(!out.stdout.contains("from-provenance"), "{}", out.stdout);
+    // The statement about another manifest and the one that is not JSON are named; the
+    // SBOM is simply not provenance.
+    assert_eq!(
+        out.stderr.matches("attestation not used").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("its subjects do not name the image manifest"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("it is not an in-toto statement"),
+        "{}",
+        out.stderr
+    );
+    let out = w.run(&["--provenance", "--files", "none", &hostile]);
+    out.expect_code(1, "--provenance without a usable attestation");
+}

@@ -18,7 +18,9 @@ slsa-definitions.md in moby/buildkit, read for facts):
   `buildkit_metadata.source.infos`, with an LLB definition and build config.
 
 Both platform images keep their config and layer blobs; only manifests and attestation blobs
-are new. The result is pushed to the plain registry (blob uploads and manifest PUTs, each
+are new. A second tag, REPO:hostile, attaches an attestation nobody should believe to the amd64
+image (an SBOM, a statement about another manifest, a layer that is not JSON). The result is
+pushed to the plain registry (blob uploads and manifest PUTs, each
 digest checked against the registry's answer) and written as an OCI layout and oci-archive.
 
 usage: attested.py REGISTRY REPO:TAG DOCKERFILE OUT_LAYOUT OUT_ARCHIVE
@@ -378,6 +380,36 @@ def main():
     with tarfile.open(out_archive, "w") as t:
         for name in ("oci-layout", "index.json", "blobs"):
             t.add(os.path.join(out_layout, name), arcname=name)
+
+    # HOSTILE_TAG: the amd64 image with an attestation no reader should believe: an SBOM, a
+    # provenance statement about another manifest naming another base, and a layer announced
+    # as provenance that is not JSON. Pushed only (not in the layout).
+    hostile = Blobs()
+    layers = []
+    for predicate, body in (
+        ("https://spdx.dev/Document", json.dumps({"_type": "https://in-toto.io/Statement/v0.1",
+            "predicateType": "https://spdx.dev/Document", "subject": [subject_amd64],
+            "predicate": {"spdxVersion": "SPDX-2.3"}}).encode()),
+        (SLSA02, json.dumps(amd64_statement(subject_arm64, "evil.example/wrong-base:1",
+            "sha256:" + "e" * 64)).encode()),
+        (SLSA1, b"this is not an in-toto statement\n"),
+    ):
+        hostile.add(body)
+        layers.append(desc(INTOTO, body, annotations={"in-toto.io/predicate-type": predicate}))
+    config = json.dumps({"architecture": "unknown", "os": "unknown", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in layers]}}).encode()
+    hostile.add(config)
+    att = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": desc(OCI_CONFIG, config), "layers": layers}, indent=2).encode()
+    att_desc = desc(OCI_MANIFEST, att, platform={"architecture": "unknown", "os": "unknown"},
+        annotations={"vnd.docker.reference.digest": amd64_desc["digest"],
+                     "vnd.docker.reference.type": "attestation-manifest"})
+    index_bytes = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [amd64_desc, att_desc]}, indent=2).encode()
+    for digest in sorted(hostile.data):
+        put(registry, repo, hostile, digest)
+    put_manifest(registry, repo, att_desc["digest"], OCI_MANIFEST, att)
+    put_manifest(registry, repo, "hostile", OCI_INDEX, index_bytes)
     print(sha(top_bytes))
 
 

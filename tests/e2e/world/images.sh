@@ -15,7 +15,7 @@ PLAIN_TAGS=(
 	multi:oci-index multi:docker-list
 	umoci/hello:v1 umoci/nohistory:v1
 	app:oci-zstd app:oci-uncompressed files:buildah-zstd files:buildah-uncompressed
-	provenance:multi
+	provenance:multi provenance:hostile
 )
 SECURE_TAGS=(app:buildah-docker app:buildah-oci app:classic multi:oci-index)
 TOKEN_TAGS=(app:buildah-docker app:buildkit multi:docker-list)
@@ -235,7 +235,8 @@ make_variants() {
 # A 2-platform index with BuildKit provenance attestations (mode=min for linux/amd64, mode=max with
 # the multi Dockerfile for linux/arm64). Written by hand with python: Debian's docker.io 20.10
 # cannot build attestations, so world/attested.py writes BuildKit's shapes itself (its docstring
-# says which) from the images above, pushes them, and writes a layout and an oci-archive.
+# says which) from the images above, pushes them, and writes a layout and an oci-archive; plus
+# provenance:hostile, an attestation no reader should believe.
 build_provenance_images() {
 	local a=$STATE/archives/provenance
 	rm -rf "$a" "$a.tar"

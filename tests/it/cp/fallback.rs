@@ -195,6 +195,10 @@ fn a_cut_walk_is_retried_from_the_start_and_ends_identical() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("retry 1"), "{err}");
+    assert!(
+        err.contains("8 file(s), 13 dir(s), 6 link(s)"),
+        "the restart is counted once: {err}"
+    );
     assert_eq!(
         std::fs::read(w.local("out/big.bin")).unwrap_or_default(),
         std::fs::read(w.rootfs().join("data/big.bin")).unwrap_or_default()
@@ -269,5 +273,47 @@ fn the_walk_also_runs_on_gnu_coreutils_and_findutils() {
     assert!(
         w.local("out/locked").is_dir(),
         "the unreadable dir itself is kept"
+    );
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn verify_without_sha256sum_says_not_verified_instead_of_zero_compared() {
+    require_root();
+    let w = World::new("shell", "0:0");
+    write(&w.rootfs().join("data/a"), b"a\n");
+    let out = w.cp("app:/data", w.local("out"), &["--verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("not verified"), "{err}");
+    assert!(!err.contains("0 file(s) compared"), "{err}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_stalled_walk_is_given_up_after_the_idle_timeout_and_restarted() {
+    require_root();
+    let w = World::new("shell", "0:0");
+    plant(&w);
+    w.cluster.add_faults(vec![Fault {
+        command: Some("find \"$@\"".into()),
+        stall_after_bytes: Some(100_000),
+        nth: Some(1),
+        ..Fault::default()
+    }]);
+    let out = w.cp(
+        "app:/data",
+        w.local("out"),
+        &["--retries", "1", "--idle-timeout", "1s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("nothing arrived from the container for 1s"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(w.local("out/big.bin")).unwrap_or_default(),
+        std::fs::read(w.rootfs().join("data/big.bin")).unwrap_or_default()
     );
 }

@@ -154,3 +154,23 @@ fn a_bad_idle_timeout_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("30s, 2m"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn an_unreadable_path_met_again_by_a_resumed_stream_is_counted_once() {
+    require_root();
+    let w = World::new("gnu", "1000:1000");
+    big_tree(&w);
+    let secret = w.rootfs().join("data/secret");
+    write(&secret, b"root only\n");
+    chmod(&secret, 0o600);
+    // 40 members of 512 + 20 480 bytes after the directory's header: cut inside the
+    // end-of-archive blocks, so the first stream surely met (and reported) the secret
+    w.cluster.add_faults(vec![cut(512 + 40 * 20_992 + 100)]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("retry 1"), "{err}");
+    assert!(err.contains("40 file(s)"), "{err}");
+    assert!(err.contains("; 1 path(s) skipped"), "{err}");
+}

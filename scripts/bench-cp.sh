@@ -44,11 +44,19 @@ unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy KUBECONF
 
 WORK=$(mktemp -d)
 SERVER_PID=
+# Copies land on a tmpfs: on the ext4 disk, creating 10 000 files right after the previous
+# run's 10 000 were deleted spent most of each run in ext4's inode allocator (perf:
+# recently_deleted / find_inode_bit under ext4_create), whichever tool ran, adding seconds
+# of noise that decided the comparison. The pod's tree stays on disk (page-cached).
+OUT=$WORK/out
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	mountpoint -q "$OUT" && umount "$OUT"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+mkdir -p "$OUT"
+mount -t tmpfs -o "size=$((BIG_MIB * 2 + 1024))m" bench-cp-out "$OUT"
 
 # The pod's tree: /data/big/file.bin (random bytes) and /data/small/dNN/fNNNN (0-4 KiB each).
 ROOTFS=$WORK/rootfs
@@ -81,19 +89,18 @@ for _ in $(seq 100); do grep -q 'listening on' "$WORK/server.log" && break; slee
 grep -q 'listening on' "$WORK/server.log" || { cat "$WORK/server.log" >&2; exit 1; }
 CACHE=$WORK/kube-cache
 K="kubectl --kubeconfig $KCFG --cache-dir $CACHE"
-OUT=$WORK/out
 
 # One copy by each tool, compared with the source, so the timed commands are known to work.
 check() {
 	local what=$1
-	rm -rf "$OUT" && mkdir -p "$OUT"
+	rm -rf "${OUT:?}"/* && mkdir -p "$OUT"
 	"$BIN" --kubeconfig "$KCFG" -q cp "bench:/data/$what" "$OUT/ours"
 	$K cp "bench:/data/$what" "$OUT/kubectl" >/dev/null
 	mkdir -p "$OUT/pipe" && $K exec bench -- tar cf - -C /data "$what" | tar xf - -C "$OUT/pipe"
 	for got in "$OUT/ours" "$OUT/kubectl" "$OUT/pipe/$what"; do
 		diff -r "$ROOTFS/data/$what" "$got" >/dev/null || { echo "bench-cp: $got differs from the source" >&2; exit 1; }
 	done
-	rm -rf "$OUT"
+	rm -rf "${OUT:?}"/*
 }
 
 # median_s FILE INDEX: median of hyperfine result INDEX, in seconds.
@@ -101,9 +108,9 @@ median_s() { jq -r ".results[$2].median | . * 1000 | round / 1000" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # peak_mib WHAT: peak RSS of one run of ours, in MiB.
 peak_mib() {
-	rm -rf "$OUT" && mkdir -p "$OUT"
+	rm -rf "${OUT:?}"/* && mkdir -p "$OUT"
 	/usr/bin/time -v -o "$WORK/time.txt" "$BIN" --kubeconfig "$KCFG" -q cp "bench:/data/$1" "$OUT/ours"
-	rm -rf "$OUT"
+	rm -rf "${OUT:?}"/*
 	awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$WORK/time.txt"
 }
 
@@ -111,7 +118,7 @@ rows=""
 misses=""
 for what in big small; do
 	check "$what"
-	prep="rm -rf $OUT && mkdir -p $OUT/pipe"
+	prep="rm -rf $OUT/* && mkdir -p $OUT/pipe"
 	hyperfine --warmup 1 --runs "$RUNS" --prepare "$prep" --export-json "$WORK/$what.json" \
 		-n "kubectl-dfimage cp" "$BIN --kubeconfig $KCFG -q cp bench:/data/$what $OUT/ours" \
 		-n "kubectl cp" "$K cp bench:/data/$what $OUT/kubectl >/dev/null" \
@@ -144,13 +151,15 @@ section=$(
 <!-- bench-cp:begin (written by scripts/bench-cp.sh; edit the script, not this) -->
 ## \`cp\` vs \`kubectl cp\` vs the raw \`kubectl exec … tar | tar x\` pipe (issue 6)
 
-Command: \`scripts/bench-cp.sh\` (RUNS=$RUNS). One \`fake-apiserver\` ($(profile_of "$APISERVER")) serves
-one pod whose exec runs the host's GNU tar chrooted into its rootfs; all three copy the same
-directory out of it over WebSocket exec (v5) on loopback, into an emptied local folder before
-each run. Times are hyperfine medians of $RUNS runs after one warm-up; "peak RSS" is
-\`/usr/bin/time -v\`'s maximum resident set of one run of ours. Each tool's result was first
-compared with the source (\`diff -r\`). kubectl is the dispatcher's built-in 1.32.4. The
-machine was shared with other jobs (builds) while this ran, so figures vary by about +-30 %.
+Command: \`scripts/bench-cp.sh\` (RUNS=$RUNS). One \`fake-apiserver\` ($(profile_of "$APISERVER"))
+serves one pod whose exec runs the host's GNU tar chrooted into its rootfs; all three copy
+the same directory out of it over WebSocket exec (v5) on loopback, into a folder on a tmpfs
+emptied before each run (on the ext4 disk, ext4's inode allocator after each emptying decided
+the small-file figures). Times are hyperfine medians of $RUNS runs after one warm-up; "peak
+RSS" is \`/usr/bin/time -v\`'s maximum resident set of one run of ours. Each tool's result
+was first compared with the source (\`diff -r\`). kubectl is the dispatcher's built-in
+1.32.4. The machine was shared with other jobs (builds) while this ran, so figures vary by
+about +-30 %.
 
 | source | kubectl-dfimage cp | kubectl cp | raw pipe | vs kubectl cp | vs pipe | peak RSS (ours) |
 |---|---|---|---|---|---|---|

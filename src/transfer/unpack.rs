@@ -21,6 +21,8 @@ use crate::report::{Reporter, Skipped, TaskId};
 /// Bytes of extension headers (GNU long names, PAX records, sparse maps) allowed before one
 /// entry. Beyond it the stream is rejected (corpus F12, F13).
 pub const EXTENSION_CAP: u64 = 4 << 20;
+/// Bytes read from the stream at a time (the body buffer in `extract.rs` is as large).
+const READ_BUFFER: usize = 64 * 1024;
 /// Skip records kept in [`UnpackSummary::skipped`]; all are still reported and counted.
 pub const MAX_RECORDED_SKIPS: usize = 10_000;
 
@@ -125,6 +127,11 @@ pub fn unpack_into<R: Read>(
 ) -> Result<(), TransferError> {
     let mut ex = Extractor::open(dest, opts, reporter, summary)?;
     let state = Rc::new(GuardState::default());
+    // Buffered below the guard: tar reads each header, body and padding separately, and over
+    // a bridged exec stream every read is a hand-off between threads (about 2 context switches
+    // per small file, measured); one 64 KiB fill serves many small entries, and bodies read
+    // with a buffer at least that large bypass it. The guard still counts consumed bytes.
+    let reader = std::io::BufReader::with_capacity(READ_BUFFER, reader);
     let mut archive = tar::Archive::new(Guarded::new(reader, Rc::clone(&state)));
     let streamed = read_entries(&mut archive, &state, &mut ex);
     let finished = ex.finish();

@@ -63,7 +63,7 @@ ours=("$BIN" --files all "$BIG_REF")
 grep -q "^#   " "$WORK/out.txt" || { echo "bench: no file listing in the output" >&2; exit 1; }
 bash -c "set -o pipefail; $pipeline"
 
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/times.json" \
+hyperfine --shell bash --warmup 1 --runs "$RUNS" --export-json "$WORK/times.json" \
 	-n kubectl-dfimage "${ours[*]} >/dev/null" -n pipeline "set -o pipefail; $pipeline" >&2
 
 # median_s INDEX: the median of hyperfine result INDEX, in seconds.

@@ -1,5 +1,6 @@
-//! `kubectl dfimage cp`: find the pod and container, probe its tar, then download (with
-//! resume) or upload, and turn the result into a summary and an exit code.
+//! `kubectl dfimage cp`: find the pod and container, probe its tar (or, without one, the
+//! tools of the file-by-file walk), then download (with resume) or upload, and turn the
+//! result into a summary and an exit code.
 //!
 //! Three things run at once for every transfer: the tar stream (unpacked or packed on a
 //! blocking thread through a `SyncIoBridge`), the stderr drain (each remote per-path problem
@@ -22,8 +23,8 @@ use crate::cluster::pod::{Defaulting, choose_container, containers};
 use crate::cluster::{ClusterError, connect};
 use crate::error::Error;
 use crate::transfer::{
-    CopyOutcome, CopySpecs, CopySummary, ErrorLogRecord, TarCapabilities, parse_copy_specs,
-    parse_tar_version,
+    CopyOutcome, CopySpecs, CopySummary, ErrorLogRecord, TarCapabilities, TransferError, WalkProbe,
+    parse_copy_specs, parse_probe, parse_tar_version,
 };
 
 /// Runs a copy.
@@ -65,14 +66,21 @@ pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
         target.container = name;
         specs = through_target_root(specs)?;
     }
-    let caps = probe_tar(&target).await?;
+    let reader = probe_reader(&target, &specs, printer).await?;
     let reporter = Arc::new(TerminalReporter::new(*printer));
-    let (outcome, summary) = match &specs {
-        CopySpecs::Download { from, to } => {
-            super::cp_download::run(&target, from, to, &caps, &r, printer, &reporter).await?
+    let (outcome, summary) = match (&specs, reader) {
+        (CopySpecs::Download { from, to }, reader) => {
+            super::cp_download::run(&target, from, to, &reader, &r, printer, &reporter).await?
         }
-        CopySpecs::Upload { from, to } => {
+        (CopySpecs::Upload { from, to }, Reader::Tar(caps)) => {
             super::cp_upload::run(&target, from, to, &caps, &r, printer, &reporter).await?
+        }
+        (CopySpecs::Upload { .. }, Reader::Walk) => {
+            return Err(TransferError::UploadNeedsTar {
+                pod: target.pod.clone(),
+                container: target.container.clone(),
+            }
+            .into());
         }
     };
     finish(&r, printer, outcome, &summary)
@@ -159,8 +167,23 @@ async fn find_container(
     })
 }
 
-/// Asks the container's tar what it is; no tar is an error that says what to do.
-async fn probe_tar(target: &Target) -> Result<TarCapabilities, Error> {
+/// How the container is read: its tar, or (no tar, but a shell) the file-by-file walk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reader {
+    /// The container's tar, with what it supports.
+    Tar(TarCapabilities),
+    /// `sh` + `find` + `stat` + `cat` + `readlink` (see `transfer/filewise.rs`).
+    Walk,
+}
+
+/// Asks the container's tar what it is. Without tar, a download falls back to the
+/// file-by-file walk when the container has a shell and the walk's tools (said once on
+/// stderr); no shell is an error that says what to do.
+async fn probe_reader(
+    target: &Target,
+    specs: &CopySpecs,
+    printer: &Printer,
+) -> Result<Reader, Error> {
     let probe = capture(
         target,
         &crate::transfer::flavor::probe_argv(),
@@ -168,15 +191,37 @@ async fn probe_tar(target: &Target) -> Result<TarCapabilities, Error> {
         256 * 1024,
     )
     .await?;
-    if probe.not_found() {
-        return Err(Error::NoTar {
+    if !probe.not_found() {
+        let mut text = String::from_utf8_lossy(&probe.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&probe.stderr));
+        return Ok(Reader::Tar(parse_tar_version(&text)));
+    }
+    let no_tar = || Error::NoTar {
+        pod: target.pod.clone(),
+        container: target.container.clone(),
+    };
+    let walk = capture(target, &crate::transfer::filewise::probe_argv(), None, 4096).await?;
+    if walk.not_found() {
+        return Err(no_tar());
+    }
+    match parse_probe(&String::from_utf8_lossy(&walk.stdout)) {
+        Some(WalkProbe::Ready) => {
+            if matches!(specs, CopySpecs::Download { .. }) {
+                printer.notice(&format_args!(
+                    "container '{}' has no tar: copying file by file with its sh, find, stat, cat and readlink (slower; hardlinks arrive as separate files)",
+                    target.container
+                ));
+            }
+            Ok(Reader::Walk)
+        }
+        Some(WalkProbe::Missing(tools)) => Err(TransferError::WalkToolsMissing {
             pod: target.pod.clone(),
             container: target.container.clone(),
-        });
+            missing: tools.join(", "),
+        }
+        .into()),
+        None => Err(no_tar()),
     }
-    let mut text = String::from_utf8_lossy(&probe.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&probe.stderr));
-    Ok(parse_tar_version(&text))
 }
 
 /// Prints the summary, writes the error log, and maps the outcome to the exit code.

@@ -1,25 +1,23 @@
-//! The download side of `cp`: exec the planned `tar c`, unpack the stream as it arrives,
-//! and when the connection breaks, continue without resending completed files.
+//! The download side of `cp`: exec the planned `tar c` (or, in a container without tar,
+//! the file-by-file walk), unpack the stream as it arrives, and when the connection
+//! breaks, continue without resending completed files (the walk starts over).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
-use tokio_util::io::SyncIoBridge;
-
+use super::cp::Reader;
+use super::cp_attempt::{AttemptSpec, StreamKind, attempt, remote_exit};
 use super::cp_verify;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::remote::Target;
+use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
-use crate::cluster::exec::exec;
-use crate::cluster::status::ExecStatus;
 use crate::error::Error;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::{
-    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, RemoteExit, RemoteMessage,
-    RemoteSpec, ResumeState, ResumeStrategy, TarCapabilities, TransferError, UnpackSummary,
-    classify_line, classify_outcome, plan_download,
+    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
+    ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
+    classify_outcome, fresh_nonce, parse_prescan, plan_download, prescan_argv, walk_argv,
 };
 
 /// What the local destination is now.
@@ -31,67 +29,12 @@ fn local_kind(path: &std::path::Path) -> LocalKind {
     }
 }
 
-/// Maps the exec status for the outcome rules.
-pub(crate) fn remote_exit(status: &ExecStatus) -> RemoteExit {
-    match status {
-        ExecStatus::Success => RemoteExit::Success,
-        ExecStatus::Exit(c) => RemoteExit::Code(*c),
-        ExecStatus::Failure { message, .. } => {
-            let m = message.to_ascii_lowercase();
-            if m.contains("not found") || m.contains("no such file") {
-                RemoteExit::Code(127)
-            } else {
-                RemoteExit::Unknown
-            }
-        }
-        ExecStatus::Missing => RemoteExit::Unknown,
-    }
-}
-
-/// Reads remote stderr line by line, reporting each per-path problem as it happens.
-pub(crate) async fn drain_stderr(
-    stderr: Option<Box<dyn AsyncRead + Send + Unpin>>,
-    reporter: Arc<TerminalReporter>,
-) -> Vec<RemoteMessage> {
-    let Some(stderr) = stderr else {
-        return Vec::new();
-    };
-    let mut lines = BufReader::new(stderr).split(b'\n');
-    let mut out = Vec::new();
-    while let Ok(Some(line)) = lines.next_segment().await {
-        let msg = classify_line(&line);
-        if let Some(s) = msg.skipped() {
-            reporter.skipped(&s);
-        } else if let RemoteMessage::Other(text) = &msg {
-            reporter.warn(&format_args!("remote tar: {text}"));
-        }
-        out.push(msg);
-    }
-    out
-}
-
-/// One attempt's result.
-struct Attempt {
-    unpacked: Result<(), TransferError>,
-    summary: UnpackSummary,
-    messages: Vec<RemoteMessage>,
-    status: ExecStatus,
-}
-
-/// Whether an attempt broke in a way another attempt can repair.
-fn broke(a: &Attempt) -> bool {
-    matches!(
-        a.unpacked,
-        Err(TransferError::Truncated { .. }) | Err(TransferError::Archive { .. })
-    ) || matches!(a.status, ExecStatus::Missing)
-}
-
 /// Downloads `from` into `to`.
 pub(crate) async fn run(
     target: &Target,
     from: &RemoteSpec,
     to: &LocalSpec,
-    caps: &TarCapabilities,
+    reader: &Reader,
     r: &CpRequest,
     printer: &Printer,
     reporter: &Arc<TerminalReporter>,
@@ -100,16 +43,39 @@ pub(crate) async fn run(
         one_file_system: r.one_file_system,
         include_virtual: false,
     };
-    let plan = plan_download(from, to, local_kind(&to.path), caps, &opts)?;
-    for note in &plan.notes {
-        printer.notice(note);
-    }
+    let caps = match reader {
+        Reader::Tar(caps) => *caps,
+        Reader::Walk => TarCapabilities::MINIMAL,
+    };
+    let mut plan = plan_download(from, to, local_kind(&to.path), &caps, &opts)?;
+    let kind = match reader {
+        Reader::Tar(_) => {
+            for note in &plan.notes {
+                printer.notice(note);
+            }
+            StreamKind::Tar
+        }
+        Reader::Walk => {
+            // the plan's notes are about tar; the walk has its own command
+            let nonce = fresh_nonce();
+            plan.argv = walk_argv(&plan, &nonce);
+            StreamKind::Walk { nonce }
+        }
+    };
     let task = TaskId(1);
+    let scan = if printer.progress_enabled() {
+        prescan(target, &plan).await
+    } else {
+        None // no bar to feed
+    };
     reporter.task_started(
         task,
         &format!("{}:{}", target.pod, from.path.as_str()),
-        None,
+        scan.map(|s| s.bytes),
     );
+    if let Some(files) = scan.and_then(|s| s.files) {
+        reporter.describe(task, format!("{files} file(s)"));
+    }
     let mut unpack_opts = plan.unpack_options();
     unpack_opts.preserve_owner = r.preserve_owner;
     unpack_opts.names = crate::transfer::safe_path::NamePolicy::for_host();
@@ -117,27 +83,46 @@ pub(crate) async fn run(
     unpack_opts.track_resume = r.retries > 0;
     let mut summary = UnpackSummary::default();
     let mut all_messages = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut attempt_no = 0u32;
     let mut argv = plan.argv.clone();
     let mut stdin: Vec<u8> = Vec::new();
     let last = loop {
-        let a = attempt(
-            target,
-            &argv,
-            &stdin,
-            &plan.local_root,
-            &unpack_opts,
-            summary,
-            reporter,
-        )
-        .await?;
+        let spec = AttemptSpec {
+            argv: &argv,
+            stdin: &stdin,
+            root: &plan.local_root,
+            opts: &unpack_opts,
+            kind: &kind,
+            idle: r.idle_timeout,
+        };
+        let a = attempt(target, &spec, summary, reporter).await?;
+        if a.stalled {
+            reporter.warn(&format_args!(
+                "nothing arrived from the container for {} (--idle-timeout): treating the connection as dropped",
+                crate::transfer::render_duration(r.idle_timeout)
+            ));
+        }
         summary = a.summary.clone();
-        all_messages.extend(a.messages.iter().cloned());
-        if broke(&a) && attempt_no < r.retries {
+        // a continuation meets the same unreadable paths again: count each once
+        for m in &a.messages {
+            if seen.insert(m.clone()) {
+                all_messages.push(m.clone());
+            }
+        }
+        if a.broke() && attempt_no < r.retries {
             attempt_no += 1;
             let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
-            let state = ResumeState::from_summary(&summary);
-            let cont = state.continuation(&plan);
+            let cont = match kind {
+                StreamKind::Tar => ResumeState::from_summary(&summary).continuation(&plan),
+                // the walk cannot exclude names: it starts over, replacing what landed
+                StreamKind::Walk { .. } => crate::transfer::Continuation {
+                    argv: plan.argv.clone(),
+                    stdin: Vec::new(),
+                    strategy: ResumeStrategy::Restart,
+                    resent: summary.completed.len(),
+                },
+            };
             reporter.warn(&format_args!(
                 "the stream broke after {} file(s); retry {attempt_no} of {} in {:?} ({})",
                 summary.files,
@@ -145,9 +130,16 @@ pub(crate) async fn run(
                 backoff,
                 match cont.strategy {
                     ResumeStrategy::SkipCompleted => "completed files are not sent again",
-                    ResumeStrategy::Restart => "this tar cannot exclude: everything is sent again",
+                    ResumeStrategy::Restart => "everything is sent again",
                 }
             ));
+            if cont.strategy == ResumeStrategy::Restart {
+                // everything comes again: count it once, from the start
+                summary = UnpackSummary {
+                    root_created: summary.root_created,
+                    ..UnpackSummary::default()
+                };
+            }
             tokio::time::sleep(backoff).await;
             argv = cont.argv;
             stdin = cont.stdin;
@@ -173,8 +165,16 @@ pub(crate) async fn run(
         local_skips,
         remote_exit(&last.status),
         &last.messages,
-        caps.flavor,
+        match kind {
+            StreamKind::Tar => caps.flavor,
+            StreamKind::Walk { .. } => TarFlavor::Unknown,
+        },
     );
+    if last.stalled && matches!(outcome, CopyOutcome::Failed(_)) {
+        outcome = CopyOutcome::Failed(crate::transfer::FailureCause::Stalled {
+            idle: r.idle_timeout,
+        });
+    }
     let copy_summary = CopySummary::from_download(&summary, &all_messages);
     if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
         let verified = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;
@@ -185,55 +185,18 @@ pub(crate) async fn run(
     Ok((outcome, copy_summary))
 }
 
-/// Runs one exec of `argv` and unpacks its stdout into `root`, continuing `summary`.
-async fn attempt(
-    target: &Target,
-    argv: &[String],
-    stdin: &[u8],
-    root: &std::path::Path,
-    unpack_opts: &crate::transfer::UnpackOptions,
-    summary: UnpackSummary,
-    reporter: &Arc<TerminalReporter>,
-) -> Result<Attempt, Error> {
-    let mut session = exec(
-        &target.client,
-        &target.namespace,
-        &target.pod,
-        &target.container,
-        argv,
-        !stdin.is_empty(),
-    )
-    .await?;
-    let stderr = tokio::spawn(drain_stderr(session.stderr.take(), Arc::clone(reporter)));
-    if let Some(mut w) = session.stdin.take() {
-        let bytes = stdin.to_vec();
-        tokio::spawn(async move {
-            let _ = w.write_all(&bytes).await;
-            // kube 5 sends no EOF when the writer is dropped: shut it down explicitly.
-            let _ = w.shutdown().await;
-        });
+/// How long the pre-scan may take, and how much it may print, before the bar goes without.
+const PRESCAN_TIME: Duration = Duration::from_secs(10);
+const PRESCAN_OUTPUT: usize = 16 << 20;
+
+/// The remote pre-scan's total for the progress bar; `None` (a spinner) when the container
+/// has no tool for it, it fails, it takes too long or prints too much. Never fatal.
+async fn prescan(target: &Target, plan: &crate::transfer::DownloadPlan) -> Option<PreScan> {
+    let argv = prescan_argv(plan);
+    let run = capture(target, &argv, None, PRESCAN_OUTPUT);
+    let out = tokio::time::timeout(PRESCAN_TIME, run).await.ok()?.ok()?;
+    if out.stdout.len() >= PRESCAN_OUTPUT {
+        return None;
     }
-    let stdout: Box<dyn AsyncRead + Send + Unpin> = session
-        .stdout
-        .take()
-        .unwrap_or_else(|| Box::new(tokio::io::empty()));
-    // Created here on the async side; used only inside the blocking closure.
-    let bridge = SyncIoBridge::new(stdout);
-    let root = root.to_owned();
-    let opts = unpack_opts.clone();
-    let rep = Arc::clone(reporter);
-    let unpack = tokio::task::spawn_blocking(move || {
-        let mut summary = summary;
-        let res = crate::transfer::unpack_into(bridge, &root, &opts, rep.as_ref(), &mut summary);
-        (res, summary)
-    });
-    let (unpacked, summary) = unpack.await.map_err(|_| Error::CopyIncomplete)?;
-    let status = session.finish().await;
-    let messages = stderr.await.unwrap_or_default();
-    Ok(Attempt {
-        unpacked,
-        summary,
-        messages,
-        status,
-    })
+    parse_prescan(&out.stdout)
 }

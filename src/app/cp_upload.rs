@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::SyncIoBridge;
 
-use super::cp_download::{drain_stderr, remote_exit};
+use super::cp_attempt::{drain_stderr, remote_exit};
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
@@ -17,7 +17,7 @@ use crate::report::{Reporter, TaskId};
 use crate::transfer::outcome::Side;
 use crate::transfer::pack::{PackOptions, pack};
 use crate::transfer::{
-    CopyOutcome, CopySummary, ErrorLogRecord, LocalSpec, RemoteSpec, TarCapabilities,
+    CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, LocalSpec, RemoteSpec, TarCapabilities,
     UploadOptions, classify_outcome, parse_dest_check, plan_upload,
 };
 
@@ -64,7 +64,13 @@ pub(crate) async fn run(
         true,
     )
     .await?;
-    let stderr = tokio::spawn(drain_stderr(session.stderr.take(), Arc::clone(reporter)));
+    session.watch_idle(r.idle_timeout);
+    let stall = session.stall_flag();
+    let stderr = tokio::spawn(drain_stderr(
+        session.stderr.take(),
+        Arc::clone(reporter),
+        "remote tar",
+    ));
     if let Some(out) = session.stdout.take() {
         tokio::spawn(drain(out));
     }
@@ -100,13 +106,18 @@ pub(crate) async fn run(
         }
     };
     let local_skips = pack_summary.skipped.len() as u64;
-    let outcome = classify_outcome(
+    let mut outcome = classify_outcome(
         stream_complete,
         local_skips,
         remote_exit(&status),
         &messages,
         caps.flavor,
     );
+    if stall.stalled() && matches!(outcome, CopyOutcome::Failed(_)) {
+        outcome = CopyOutcome::Failed(FailureCause::Stalled {
+            idle: r.idle_timeout,
+        });
+    }
     let mut skipped: Vec<ErrorLogRecord> = pack_summary
         .skipped
         .iter()

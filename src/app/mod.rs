@@ -1,10 +1,12 @@
 //! The only place where the runtime, I/O and the terminal meet: it wires `cli` requests to
 //! the `registry`, `cluster`, `image` and `transfer` cores and prints through `printer`.
 
+mod base_sources;
 mod batch;
 mod completion;
 mod counting;
 mod cp;
+mod cp_attempt;
 mod cp_download;
 mod cp_upload;
 mod cp_verify;
@@ -13,6 +15,7 @@ pub mod dispatch;
 pub mod exit;
 mod extract;
 mod images;
+mod listings;
 pub mod printer;
 pub mod progress;
 mod recover;

@@ -49,6 +49,15 @@ impl TerminalReporter {
         self.warnings.lock().map(|w| *w).unwrap_or_default()
     }
 
+    /// Sets the text after a task's bar (e.g. the file count of a copy).
+    pub fn describe(&self, id: TaskId, message: String) {
+        if let Ok(bars) = self.bars.lock()
+            && let Some(bar) = bars.get(&id)
+        {
+            bar.set_message(message);
+        }
+    }
+
     fn line(&self, f: impl FnOnce()) {
         match &self.multi {
             Some(m) => m.suspend(f),

@@ -208,6 +208,11 @@ pub struct CpArgs {
     /// Reconnect this many times when the stream breaks, continuing where it stopped.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
+    /// Treat a stream that moves no byte for this long as a dropped connection (retried
+    /// like one, else exit 2): 30s, 2m, 1m30s, 500ms; 0 waits forever.
+    #[arg(long, value_name = "DURATION", default_value = crate::transfer::DEFAULT_IDLE_TIMEOUT,
+          value_parser = crate::transfer::parse_idle_timeout)]
+    pub idle_timeout: std::time::Duration,
     /// After copying, compare sha256 sums computed in the container with the local files.
     #[arg(long)]
     pub verify: bool,

@@ -161,6 +161,8 @@ pub struct CpRequest {
     pub container: Option<String>,
     /// `--retries`.
     pub retries: u32,
+    /// `--idle-timeout` (`Duration::ZERO`: none).
+    pub idle_timeout: std::time::Duration,
     /// `--verify`.
     pub verify: bool,
     /// `--error-log`.

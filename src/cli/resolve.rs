@@ -117,6 +117,7 @@ fn resolve(cli: Cli) -> Request {
             dest: c.dest,
             container: c.container,
             retries: c.retries,
+            idle_timeout: c.idle_timeout,
             verify: c.verify,
             error_log: c.error_log,
             preserve_owner: c.preserve_owner,

@@ -13,6 +13,12 @@ use super::config::{HistoryEntry, ImageConfig};
 use super::instruction::Instruction;
 
 mod boundary;
+pub mod candidates;
+pub mod error;
+pub mod provenance;
+pub mod purl;
+pub mod refine;
+pub mod stages;
 
 use boundary::boundary;
 #[cfg(test)]
@@ -25,9 +31,11 @@ const ANNOTATION_DIGEST: &str = "org.opencontainers.image.base.digest";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
+    /// A candidate's layers and history are the image's first ones.
+    Confirmed,
     /// A builder or annotation names it.
     Declared,
-    /// No base layers: `FROM scratch`.
+    /// No base layers (`FROM scratch`), or a candidate's layers match.
     Matched,
     /// Several candidates.
     Ambiguous,
@@ -41,6 +49,7 @@ impl Confidence {
     /// The word printed in comments.
     pub fn word(self) -> &'static str {
         match self {
+            Self::Confirmed => "confirmed",
             Self::Declared => "declared",
             Self::Matched => "matched",
             Self::Ambiguous => "ambiguous",
@@ -77,6 +86,23 @@ pub struct BaseImage {
     pub boundary_reason: Option<&'static str>,
     /// Everything that was considered.
     pub evidence: Vec<Evidence>,
+    /// Images that could be the base when the sources cannot tell (`name@digest`).
+    pub alternatives: Vec<String>,
+    /// Every `--base` candidate and how it compared.
+    pub candidates: Vec<CandidateReport>,
+    /// Extra `# dfimage:` lines under the FROM note (e.g. that the original Dockerfile exists).
+    pub notes: Vec<String>,
+}
+
+/// How one `--base` candidate fared, for the FROM comment and `-o json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CandidateReport {
+    /// `reference[@digest]`.
+    pub candidate: String,
+    /// `layers-and-history`, `layers`, `history`, `none`, or `unopened`.
+    pub verdict: &'static str,
+    /// In words.
+    pub detail: String,
 }
 
 impl BaseImage {
@@ -255,6 +281,9 @@ pub(crate) fn detect(
             code,
             boundary_reason: reason,
             evidence,
+            alternatives: Vec::new(),
+            candidates: Vec::new(),
+            notes: Vec::new(),
         };
     }
     if boundary.is_none() && starts_from_scratch(entries) {
@@ -266,6 +295,9 @@ pub(crate) fn detect(
             code: "scratch",
             boundary_reason: None,
             evidence,
+            alternatives: Vec::new(),
+            candidates: Vec::new(),
+            notes: Vec::new(),
         };
     }
     let confidence = if boundary.is_some() {
@@ -281,6 +313,9 @@ pub(crate) fn detect(
         code: "unknown",
         boundary_reason: reason,
         evidence,
+        alternatives: Vec::new(),
+        candidates: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

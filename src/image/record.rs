@@ -59,6 +59,9 @@ pub fn render_json(recovery: &Recovery) -> Value {
             "boundary": b.boundary,
             "boundary_reason": b.boundary_reason,
             "evidence": b.evidence,
+            "alternatives": b.alternatives,
+            "candidates": b.candidates,
+            "notes": b.notes,
         },
         "steps": recovery.steps.iter().map(step).collect::<Vec<_>>(),
         "trailing": recovery.trailing.iter()

@@ -1,14 +1,17 @@
 //! `ImageRef`: a registry reference normalised the way docker does it.
 //!
 //! Pure. `alpine` → `docker.io/library/alpine:latest`, `index.docker.io/x` → `docker.io/x`,
-//! `host:port/repo@sha256:…` kept as written. Grammar checks are oci-spec's (the Go
-//! distribution grammar); we add bracketed IPv6 hosts (`[::1]:5000/repo`), which that grammar
-//! lacks. Opens nothing; the registry module turns an `ImageRef` into requests.
+//! `host:port/repo@sha256:…` kept as written. The grammar (the Go distribution library's, plus
+//! bracketed IPv6 hosts) is checked in [`grammar`]; the value underneath is oci-spec's
+//! `Reference`, which oci-client takes. Opens nothing; the registry module turns an
+//! `ImageRef` into requests.
 
 use std::fmt;
 use std::str::FromStr;
 
 use oci_spec::distribution::Reference;
+
+mod grammar;
 
 /// A normalised image reference: registry host, repository, tag and/or digest.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -92,55 +95,20 @@ impl FromStr for ImageRef {
     type Err = ParseRefError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let fail = |reason| ParseRefError {
+        let p = grammar::parse(s).map_err(|reason| ParseRefError {
             input: s.to_string(),
             reason,
+        })?;
+        // oci-spec's constructors take the parts as they are (no regex, no renormalising).
+        let inner = match (p.tag, p.digest) {
+            (Some(t), Some(d)) => Reference::with_tag_and_digest(p.registry, p.repository, t, d),
+            (None, Some(d)) => Reference::with_digest(p.registry, p.repository, d),
+            (t, None) => Reference::with_tag(
+                p.registry,
+                p.repository,
+                t.unwrap_or_else(|| "latest".into()),
+            ),
         };
-        // The Go grammar has no bracketed IPv6 hosts: validate the rest with a stand-in host
-        // and put the real one back.
-        if let Some(rest) = s.strip_prefix('[') {
-            let (addr, after) = rest
-                .split_once(']')
-                .ok_or_else(|| fail(oci_spec::distribution::ParseError::ReferenceInvalidFormat))?;
-            let (port, path) = after
-                .split_once('/')
-                .ok_or_else(|| fail(oci_spec::distribution::ParseError::ReferenceInvalidFormat))?;
-            let valid_port = port.is_empty()
-                || port
-                    .strip_prefix(':')
-                    .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-            if addr.parse::<std::net::Ipv6Addr>().is_err() || !valid_port {
-                return Err(fail(
-                    oci_spec::distribution::ParseError::ReferenceInvalidFormat,
-                ));
-            }
-            let probe: Reference = format!("ipv6.invalid/{path}").parse().map_err(fail)?;
-            let registry = format!("[{addr}]{port}");
-            let inner = match (probe.tag(), probe.digest()) {
-                (Some(t), Some(d)) => Reference::with_tag_and_digest(
-                    registry,
-                    probe.repository().into(),
-                    t.into(),
-                    d.into(),
-                ),
-                (None, Some(d)) => {
-                    Reference::with_digest(registry, probe.repository().into(), d.into())
-                }
-                (t, None) => Reference::with_tag(
-                    registry,
-                    probe.repository().into(),
-                    t.unwrap_or("latest").into(),
-                ),
-            };
-            return Ok(ImageRef { inner });
-        }
-        let inner: Reference = s.parse().map_err(fail)?;
-        // The grammar lets `UPPER/x` through as a host-less path; docker refuses it.
-        if inner.repository().bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(fail(
-                oci_spec::distribution::ParseError::NameContainsUppercase,
-            ));
-        }
         Ok(ImageRef { inner })
     }
 }

@@ -64,6 +64,20 @@ fn from_note(base: &BaseImage) -> String {
             "declared as scratch".to_owned()
         }
         "scratch" => "no base layers: the first layer is this build's own COPY/ADD".to_owned(),
+        "provenance" if base.name.as_deref() == Some("scratch") => {
+            "the original Dockerfile in the provenance attestation builds FROM scratch".to_owned()
+        }
+        "provenance" if base.name.is_none() => {
+            "several images in the provenance attestation could be the base".to_owned()
+        }
+        "provenance" => "named by the BuildKit provenance attestation".to_owned(),
+        "layers" if base.name.is_none() => {
+            "several --base candidates match the image's layers equally".to_owned()
+        }
+        "layers" => "a --base candidate whose layers are the image's first ones".to_owned(),
+        "history-match" => {
+            "a --base candidate whose history (not its layers) starts the image's".to_owned()
+        }
         _ => "the base image is not recorded in the image".to_owned(),
     };
     let boundary = match (base.boundary, base.boundary_reason) {
@@ -81,6 +95,47 @@ fn from_note(base: &BaseImage) -> String {
         what,
         base.confidence.word()
     )
+}
+
+/// Evidence lines for the FROM note: the strongest evidence, alternatives, candidates that
+/// are not the base, extra notes.
+fn from_details(base: &BaseImage) -> Vec<String> {
+    let mut out = Vec::new();
+    if matches!(base.code, "provenance" | "layers" | "history-match")
+        && let Some(e) = base.evidence.iter().rev().find(|e| {
+            e.source
+                == if base.code == "provenance" {
+                    "provenance"
+                } else {
+                    "candidate"
+                }
+        })
+    {
+        out.push(format!("dfimage: from-evidence: {}", e.detail));
+    }
+    if !base.alternatives.is_empty() {
+        out.push(format!(
+            "dfimage: from-alternatives: one of {}",
+            base.alternatives.join(", ")
+        ));
+    }
+    let chosen = base.from_argument();
+    for c in &base.candidates {
+        if c.candidate == chosen || base.alternatives.contains(&c.candidate) {
+            continue;
+        }
+        let what = if c.verdict == "unopened" {
+            "could not be opened"
+        } else {
+            "not the base"
+        };
+        out.push(format!(
+            "dfimage: base-candidate: {} {what}: {}",
+            c.candidate, c.detail
+        ));
+    }
+    out.extend(base.notes.iter().map(|n| format!("dfimage: {n}")));
+    out
 }
 
 fn step(out: &mut String, s: &Step, options: &RenderOptions<'_>, escape: char) {
@@ -188,6 +243,9 @@ pub fn render_dockerfile(recovery: &Recovery, options: &RenderOptions<'_>) -> St
 
     let base = &recovery.base;
     comment(&mut out, "# ", &from_note(base));
+    for line in from_details(base) {
+        comment(&mut out, "# ", &line);
+    }
     let _ = writeln!(out, "FROM {}", base.from_argument());
     let base_steps: Vec<&Step> = recovery.steps.iter().filter(|s| s.in_base).collect();
     if !base_steps.is_empty() {

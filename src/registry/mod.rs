@@ -6,6 +6,7 @@
 //! Nothing here prints: warnings go through `report::Reporter`.
 
 mod archive;
+pub mod attestation;
 mod cred_helper;
 pub mod credentials;
 mod detect;

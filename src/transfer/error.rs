@@ -58,6 +58,28 @@ pub enum TransferError {
         #[source]
         source: io::Error,
     },
+    /// The container has a shell but no tar, and an upload needs tar.
+    #[error(
+        "upload into pod '{pod}' container '{container}': it has a shell but no tar, which uploads need; retry with --debug-image IMAGE to copy through an ephemeral container that has tar, or send single files with `kubectl exec -i POD -- sh -c 'cat > \"$1\"' sh PATH < FILE`"
+    )]
+    UploadNeedsTar {
+        /// Pod name.
+        pod: String,
+        /// Container name.
+        container: String,
+    },
+    /// The container has no tar, and the file-by-file fallback lacks some of its tools.
+    #[error(
+        "copy from pod '{pod}' container '{container}': it has no tar, and the file-by-file fallback also needs {missing}; retry with --debug-image IMAGE to copy through an ephemeral debug container"
+    )]
+    WalkToolsMissing {
+        /// Pod name.
+        pod: String,
+        /// Container name.
+        container: String,
+        /// The missing tools, space-separated.
+        missing: String,
+    },
     /// Reading the local tree or writing the outgoing tar stream failed (upload).
     #[error("write the archive for `{}`", path.display())]
     Pack {

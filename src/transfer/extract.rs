@@ -16,6 +16,7 @@ use tar::EntryType;
 
 use super::dest_tree::{self as tree, NodeId, NodeKind, NodeMeta, WriteError};
 use super::error::TransferError;
+use super::filewise_stream::withdrawn_detail;
 use super::safe_path::{self, NameProblem};
 mod finish;
 mod links;
@@ -475,6 +476,10 @@ impl<'a> Extractor<'a> {
                 }))
             }
             Err(WriteError::Stream(source)) => {
+                if let Some(detail) = withdrawn_detail(&source) {
+                    // the file-by-file walk gave up on this file alone (it changed while read)
+                    return Err(Problem::Skip(SkipReason::Vanished, detail.into()));
+                }
                 self.summary.partial = Some(raw.to_vec());
                 Err(Problem::Fatal(TransferError::Archive { offset, source }))
             }

@@ -5,10 +5,15 @@
 mod dest_tree;
 pub mod error;
 mod extract;
+pub mod filewise;
+mod filewise_record;
+pub mod filewise_stream;
 pub mod flavor;
+pub mod idle;
 pub mod outcome;
 pub mod pack;
 pub mod plan;
+pub mod prescan;
 pub mod remote_stderr;
 pub mod resume;
 pub mod safe_path;
@@ -17,7 +22,10 @@ mod stream_guard;
 pub mod unpack;
 
 pub use error::TransferError;
+pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv};
+pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
+pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
 };
@@ -26,6 +34,7 @@ pub use plan::{
     DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
     UploadTarget, parse_dest_check, plan_download, plan_upload,
 };
+pub use prescan::{PreScan, parse_prescan, prescan_argv};
 pub use remote_stderr::{RemoteMessage, classify_line};
 pub use resume::{Continuation, ResumeState, ResumeStrategy};
 pub use spec::{

@@ -37,6 +37,11 @@ pub enum FailureCause {
     RemoteStatus(i32),
     /// The remote tar lost entries it did not name (bsdtar after an unreadable entry).
     UnlistedLosses,
+    /// No byte moved for the idle timeout (and no retry was left).
+    Stalled {
+        /// The idle timeout.
+        idle: std::time::Duration,
+    },
 }
 
 impl std::fmt::Display for FailureCause {
@@ -46,6 +51,11 @@ impl std::fmt::Display for FailureCause {
             Self::TarNotFound => f.write_str("tar not found in container"),
             Self::NoStatus => f.write_str("the remote result is unknown (no exit status)"),
             Self::RemoteStatus(code) => write!(f, "the remote tar failed with exit status {code}"),
+            Self::Stalled { idle } => write!(
+                f,
+                "the stream stalled: nothing arrived for {} (--idle-timeout), so the connection was given up",
+                super::idle::render_duration(*idle)
+            ),
             Self::UnlistedLosses => f.write_str(
                 "the container's bsdtar stops reading a directory at an unreadable entry; entries after it are missing",
             ),

@@ -11,6 +11,7 @@ mod failures;
 mod items;
 mod outputs;
 mod pods;
+mod provenance;
 mod recover;
 mod selfcheck;
 mod sources;

@@ -4,6 +4,10 @@
 //! `cargo test` and run by the README's test command.
 
 mod download;
+mod fallback;
 mod faults;
 mod harness;
+mod hostile;
+mod large;
+mod parity;
 mod upload;

@@ -15,6 +15,7 @@ PLAIN_TAGS=(
 	multi:oci-index multi:docker-list
 	umoci/hello:v1 umoci/nohistory:v1
 	app:oci-zstd app:oci-uncompressed files:buildah-zstd files:buildah-uncompressed
+	provenance:multi provenance:hostile
 )
 SECURE_TAGS=(app:buildah-docker app:buildah-oci app:classic multi:oci-index)
 TOKEN_TAGS=(app:buildah-docker app:buildkit multi:docker-list)
@@ -231,6 +232,19 @@ make_variants() {
 		"dir:$v/files-plain" "docker://$p/files:buildah-uncompressed"
 }
 
+# A 2-platform index with BuildKit provenance attestations (mode=min for linux/amd64, mode=max with
+# the multi Dockerfile for linux/arm64). Written by hand with python: Debian's docker.io 20.10
+# cannot build attestations, so world/attested.py writes BuildKit's shapes itself (its docstring
+# says which) from the images above, pushes them, and writes a layout and an oci-archive; plus
+# provenance:hostile, an attestation no reader should believe.
+build_provenance_images() {
+	local a=$STATE/archives/provenance
+	rm -rf "$a" "$a.tar"
+	mkdir -p "$STATE/archives"
+	run_logged provenance /usr/bin/python3 "$WORLD_DIR/world/attested.py" "$(plain_addr)" \
+		provenance:multi "$STATE/ctx/multi/Dockerfile" "$a" "$a.tar"
+}
+
 build_large() {
 	local ctx=$STATE/ctx/large
 	stamped large && return 0
@@ -269,5 +283,7 @@ build_fixtures() {
 	step copies copy_to_auth_registries
 	step archives make_archives
 	step variants make_variants
+	# The script is not in the content hash: its own hash names the step, so a change reruns it.
+	step "provenance-$(sha256sum "$WORLD_DIR/world/attested.py" | cut -c1-12)" build_provenance_images
 	step verify verify_fixtures
 }

@@ -172,6 +172,31 @@ fn busybox_and_distroless_flavors() {
 }
 
 #[test]
+fn shell_flavor_has_a_shell_and_file_tools_but_no_tar() {
+    let cluster = start_yaml(
+        "nodes: [{name: n1}]
+pods:
+  - {name: slim, node: n1, containers: [{name: app, image: app:1, flavor: shell}]}
+",
+    );
+    let kubectl = Kubectl::new(&cluster);
+    let tools = kubectl
+        .run(&[
+            "exec",
+            "slim",
+            "--",
+            "sh",
+            "-c",
+            "for t in find cat stat ls readlink; do command -v $t >/dev/null || echo missing $t; done; \
+             for t in tar du wc head sha256sum; do command -v $t >/dev/null && echo has $t; done; echo ok",
+        ])
+        .expect_code(0);
+    assert_eq!(tools.stdout, "ok\n", "{}", tools.stderr);
+    let tar = kubectl.run(&["exec", "slim", "--", "tar", "cf", "-", "/etc"]);
+    assert_eq!(tar.code, 126, "no tar in the shell flavor: {}", tar.stderr);
+}
+
+#[test]
 fn exec_errors_before_the_upgrade_match_the_real_server() {
     let cluster = start_arc();
     let kubectl = Kubectl::new(&cluster);

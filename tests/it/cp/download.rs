@@ -187,3 +187,89 @@ fn debug_image_copies_a_distroless_container_through_an_ephemeral_container() {
     );
     assert_eq!(link_target(&w.local("out/current")), "config.yaml");
 }
+
+/// Enough data, slowly enough, for the bar to be drawn at least once.
+fn slow_tree(w: &World) {
+    let root = w.rootfs().join("data");
+    for i in 0..12 {
+        write(&root.join(format!("f{i:02}.bin")), &vec![i as u8; 100_000]);
+    }
+    w.cluster.add_faults(vec![fake_cluster::Fault {
+        command: Some("cf -".into()),
+        throttle_bytes_per_sec: Some(800_000),
+        ..fake_cluster::Fault::default()
+    }]);
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn on_a_terminal_a_gnu_find_prescan_gives_the_bar_its_total_and_file_count() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    slow_tree(&w);
+    let out = w.cp_on_terminal("app:/data", &w.local("out"), &[]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    let scans = w.execs_containing("mode=find");
+    assert_eq!(scans.len(), 1, "one pre-scan: {scans:?}");
+    assert!(
+        scans[0].iter().any(|a| a == "/") && scans[0].iter().any(|a| a == "data"),
+        "the selection travels as arguments: {:?}",
+        scans[0]
+    );
+    assert!(screen.contains("12 file(s)"), "{screen}");
+    assert!(screen.contains("1.14 MiB"), "the total is drawn: {screen}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn busybox_prescans_with_du_and_a_tarless_shell_without_a_tool_gets_a_spinner() {
+    require_root();
+    let w = World::new("busybox", "0:0");
+    slow_tree(&w);
+    let out = w.cp_on_terminal("app:/data", &w.local("out"), &[]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert_eq!(w.execs_containing("mode=du").len(), 1);
+    assert!(screen.contains("12 file(s)"), "busybox has wc: {screen}");
+
+    let w = World::new("shell", "0:0");
+    write(&w.rootfs().join("data/a"), b"a\n");
+    write(&w.rootfs().join("data/big"), &vec![7u8; 600_000]);
+    w.cluster.add_faults(vec![fake_cluster::Fault {
+        command: Some("RECORDS".into()),
+        throttle_bytes_per_sec: Some(800_000),
+        ..fake_cluster::Fault::default()
+    }]);
+    let out = w.cp_on_terminal("app:/data", &w.local("out"), &[]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert_eq!(w.execs_containing("mode=none").len(), 1, "the pre-scan ran");
+    assert_eq!(
+        screen.matches("file(s)").count(),
+        1,
+        "only the summary: {screen}"
+    );
+    assert!(!screen.contains("[="), "a spinner, not a bar: {screen}");
+    assert!(
+        !screen.to_lowercase().contains("warning"),
+        "skipped quietly: {screen}"
+    );
+    assert_eq!(std::fs::read(w.local("out/a")).unwrap_or_default(), b"a\n");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn without_a_terminal_or_with_quiet_there_is_no_bar_and_no_prescan() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    write(&w.rootfs().join("data/a"), b"a\n");
+    let out = w.cp("app:/data", w.local("out"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = w.cp_on_terminal("app:/data", &w.local("out2"), &["-q"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        w.execs_containing("mode=find").is_empty(),
+        "no bar, no pre-scan"
+    );
+}

@@ -72,3 +72,105 @@ fn a_dropped_connection_resumes_and_ends_byte_identical() {
         "the continuation resent completed files: {resumed} bytes"
     );
 }
+
+fn stall(bytes: u64) -> Fault {
+    Fault {
+        command: Some("tar cf".into()),
+        stall_after_bytes: Some(bytes),
+        nth: Some(1),
+        ..Fault::default()
+    }
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_stalled_stream_is_given_up_after_the_idle_timeout_and_resumed() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    big_tree(&w);
+    w.cluster.add_faults(vec![stall(300_000)]);
+    let started = std::time::Instant::now();
+    let out = w.cp(
+        "app:/data",
+        w.local("out"),
+        &["--retries", "2", "--idle-timeout", "2s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("nothing arrived from the container for 2s"),
+        "{err}"
+    );
+    assert!(err.contains("retry 1"), "{err}");
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    for i in 0..40 {
+        let name = format!("data/f{i:02}.bin");
+        let a = std::fs::read(w.rootfs().join(&name)).unwrap_or_default();
+        let b = std::fs::read(w.local(&format!("out/f{i:02}.bin"))).unwrap_or_default();
+        assert!(a == b, "{name} differs after the stall");
+    }
+    // the continuation skipped what had landed before the stall
+    let execs = w.cluster.execs();
+    let last_tar = execs
+        .iter()
+        .rev()
+        .find(|e| {
+            e.command.first().is_some_and(|a| a == "tar") && e.command.iter().any(|a| a == "cf")
+        })
+        .map(|e| e.stdout_bytes)
+        .unwrap_or_default();
+    assert!(last_tar < 600_000, "resent completed files: {last_tar}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_stalled_stream_without_retries_fails_with_exit_2_instead_of_hanging() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    big_tree(&w);
+    w.cluster.add_faults(vec![stall(100_000)]);
+    let started = std::time::Instant::now();
+    let out = w.cp(
+        "app:/data",
+        w.local("out"),
+        &["--retries", "0", "--idle-timeout", "1s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("stalled") && err.contains("--idle-timeout"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_bad_idle_timeout_is_a_usage_error() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    let out = w.cp("app:/etc", w.local("out"), &["--idle-timeout", "soon"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("30s, 2m"), "{err}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn an_unreadable_path_met_again_by_a_resumed_stream_is_counted_once() {
+    require_root();
+    let w = World::new("gnu", "1000:1000");
+    big_tree(&w);
+    let secret = w.rootfs().join("data/secret");
+    write(&secret, b"root only\n");
+    chmod(&secret, 0o600);
+    // 40 members of 512 + 20 480 bytes after the directory's header: cut inside the
+    // end-of-archive blocks, so the first stream surely met (and reported) the secret
+    w.cluster.add_faults(vec![cut(512 + 40 * 20_992 + 100)]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("retry 1"), "{err}");
+    assert!(err.contains("40 file(s)"), "{err}");
+    assert!(err.contains("; 1 path(s) skipped"), "{err}");
+}

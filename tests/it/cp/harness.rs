@@ -69,6 +69,40 @@ pods:
     }
 }
 
+impl World {
+    /// `cp SRC DEST EXTRA…` with stderr on a terminal (util-linux `script` gives it a pty),
+    /// so progress bars are drawn; what the terminal showed comes back as stdout.
+    pub fn cp_on_terminal(&self, src: &str, dest: &Path, extra: &[&str]) -> Output {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut cmd = vec![
+            quote(env!("CARGO_BIN_EXE_kubectl-dfimage")),
+            "cp".to_owned(),
+            quote(src),
+            quote(dest.to_str().unwrap_or_default()),
+        ];
+        cmd.extend(extra.iter().map(|a| quote(a)));
+        std::process::Command::new("script")
+            .args(["-qec", &cmd.join(" "), "/dev/null"])
+            .env("KUBECONFIG", self.cluster.kubeconfig_path())
+            .env("TERM", "xterm")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .current_dir(self.local.path())
+            .output()
+            .unwrap_or_else(|e| panic!("script: {e}"))
+    }
+
+    /// The argv of every exec whose joined command contains `needle`.
+    pub fn execs_containing(&self, needle: &str) -> Vec<Vec<String>> {
+        self.cluster
+            .execs()
+            .into_iter()
+            .map(|e| e.command)
+            .filter(|c| c.join(" ").contains(needle))
+            .collect()
+    }
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -1,5 +1,8 @@
 //! The `busybox` flavor: the host's busybox-static in `/bin` with a hard link per applet, as
-//! in the official busybox image.
+//! in the official busybox image; and the `shell` flavor: the host's dash as `/bin/sh` plus
+//! the same busybox with only a few file tools linked (no tar, no du, no checksums), like a
+//! slim image that dropped tar. Not busybox's own sh: Debian builds it as a standalone shell
+//! that runs every compiled-in applet (tar included) whether or not it is linked.
 
 use std::fs;
 use std::path::Path;
@@ -8,11 +11,21 @@ use std::process::Command;
 use super::host;
 use crate::error::Error;
 
-/// Installs busybox and links its applets where nothing exists yet.
-pub fn install(root: &Path) -> Result<(), Error> {
+/// Applets the `shell` flavor links: enough for a file-by-file copy, nothing more.
+pub const SHELL_APPLETS: [&str; 8] = ["find", "cat", "stat", "ls", "readlink", "test", "[", "echo"];
+
+/// The `shell` flavor: dash as `/bin/sh`, then the [`SHELL_APPLETS`].
+pub fn install_shell(root: &Path) -> Result<(), Error> {
+    host::install(root, "dash", "/usr/bin", "sh", "shell")?;
+    install(root, Some(&SHELL_APPLETS), "shell")
+}
+
+/// Installs busybox and links all its applets (`only: None`) or the listed ones, where
+/// nothing exists yet.
+pub fn install(root: &Path, only: Option<&[&str]>, flavor: &str) -> Result<(), Error> {
     let missing = || Error::HostBinary {
         name: "busybox".into(),
-        flavor: "busybox".into(),
+        flavor: flavor.into(),
     };
     let busybox = host::find("busybox").ok_or_else(missing)?;
     if !host::libraries(&busybox).is_empty() {
@@ -30,6 +43,9 @@ pub fn install(root: &Path) -> Result<(), Error> {
     let installed = root.join("usr/bin/busybox");
     for applet in String::from_utf8_lossy(&out.stdout).lines().map(str::trim) {
         if applet.is_empty() || applet.contains('/') || applet == "busybox" {
+            continue;
+        }
+        if only.is_some_and(|list| !list.contains(&applet)) {
             continue;
         }
         let link = root.join("usr/bin").join(applet);

@@ -1,5 +1,5 @@
 //! Container root filesystems: the base layout every container gets and the userland
-//! flavors (`gnu`, `busybox`, `none`) installed when missing.
+//! flavors (`gnu`, `busybox`, `shell`, `none`) installed when missing.
 
 mod base;
 mod busybox;
@@ -19,7 +19,8 @@ pub fn prepare(root: &Path, flavor: Flavor, hostname: &str, user: (u32, u32)) ->
     base::prepare(root, hostname, user)?;
     match flavor {
         Flavor::Gnu => gnu::install(root),
-        Flavor::Busybox => busybox::install(root),
+        Flavor::Busybox => busybox::install(root, None, "busybox"),
+        Flavor::Shell => busybox::install_shell(root),
         Flavor::None => Ok(()),
     }
 }

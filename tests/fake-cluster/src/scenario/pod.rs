@@ -79,6 +79,9 @@ pub enum Flavor {
     Gnu,
     /// busybox-static and its applet links.
     Busybox,
+    /// dash as `sh` and busybox-static with only `find`, `cat`, `stat`, `ls`, `readlink`,
+    /// `test`, `[` and `echo` linked: a shell but no tar (nor `du`, `wc`, `head`, `sha256sum`).
+    Shell,
     /// Distroless: no shell, no tar.
     None,
 }

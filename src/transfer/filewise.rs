@@ -1,0 +1,246 @@
+//! The file-by-file download for containers with a shell but no tar (pure): the remote
+//! script, its argv, and the probe that decides whether the fallback can run.
+//!
+//! The script is a constant; every path reaches it as an argument (`"$2"`, `"$4"`) or as a
+//! name `find` hands to `-exec sh -c SCRIPT sh {} +`, where it is only ever quoted
+//! (`"$f"`): no remote path is interpolated into shell code. For each name it writes one
+//! record on stdout (`filewise_stream.rs` reads them and synthesises a tar stream, so the
+//! download goes through the same safe unpack as a real tar):
+//!
+//! ```text
+//! NONCE f|l|n MODE_HEX SIZE MTIME UID GID DEV INO NLINK \n NAME \0 PAYLOAD
+//! NONCE p \n NAME \0        the user cannot read this file (permission denied)
+//! NONCE v \n NAME \0        it vanished before it could be stat'ed
+//! NONCE end STATUS \n       the walk is over (find's exit status)
+//! ```
+//!
+//! `f` (regular file) carries `cat`'s output then `\nNONCE x CAT_STATUS\n`; `l` (symlink)
+//! carries `readlink`'s output (the target and one newline) then `\0`; `n` (directory,
+//! FIFO, device, socket) carries nothing. The nonce is random per copy, so file contents
+//! cannot be mistaken for a trailer by accident: a file that shrank or grew between `stat`
+//! and `cat` is detected by where the trailer really is. Needs `sh`, `find` (with
+//! `-exec {} +`), `stat -c`, `cat` and `readlink`: busybox and GNU coreutils both have them.
+//! Hardlinks are not detected (each name arrives as a whole file, as with kubectl cp).
+
+use super::plan::{DownloadPlan, Selection};
+
+/// The start of every script over a download's selection: `$1` a tag (the nonce), `$2`
+/// the directory, `$3` `name` or `glob`, `$4` the name or the newline-separated patterns,
+/// `$5` top-level names to leave out (`/`-separated), `$6` `1` to stay on one file system.
+/// Leaves `m` (the tag), `xd` and the selected members (`./NAME`, or `.`) in `"$@"`.
+macro_rules! select_prelude {
+    () => {
+        "m=$1
+cd -- \"$2\" || exit 2
+k=$3 p=$4 x=$5 xd=$6
+shift 6
+if [ \"$k\" = name ]; then
+  if [ \"$p\" = . ]; then set -- .; else set -- \"./$p\"; fi
+elif [ -e \"$p\" ] || [ -L \"$p\" ]; then set -- \"./$p\"
+else
+  IFS='
+'
+  for f in $p; do
+    case \"/$x/\" in *\"/$f/\"*) continue ;; esac
+    if [ -e \"$f\" ] || [ -L \"$f\" ]; then set -- \"$@\" \"./$f\"; fi
+  done
+  unset IFS
+  if [ \"$#\" -eq 0 ]; then printf 'find: %s: No such file or directory\\n' \"$p\" >&2; exit 2; fi
+fi
+"
+    };
+}
+pub(crate) use select_prelude;
+
+/// The remote script: [`select_prelude`], then the walk. Arguments as there; `$RECORDS`
+/// holds [`RECORD_SCRIPT`].
+pub const WALK_SCRIPT: &str = concat!(
+    select_prelude!(),
+    "if [ \"$xd\" = 1 ]; then set -- \"$@\" -xdev; fi
+find \"$@\" -exec sh -c \"$RECORDS\" sh \"$m\" {} +
+s=$?
+printf '%s end %s\\n' \"$m\" \"$s\"
+exit \"$s\""
+);
+
+/// The per-name loop `find` runs through `sh -c`. `$1` is the nonce, then the names.
+pub const RECORD_SCRIPT: &str = "m=$1
+shift
+for f do
+  s=$(stat -c '%f %s %Y %u %g %d %i %h' -- \"$f\" 2>/dev/null) || { printf '%s v\\n%s\\0' \"$m\" \"$f\"; continue; }
+  case $s in
+  8*) if [ -r \"$f\" ]; then
+        printf '%s f %s\\n%s\\0' \"$m\" \"$s\" \"$f\"
+        cat -- \"$f\" 2>/dev/null
+        printf '\\n%s x %s\\n' \"$m\" \"$?\"
+      else printf '%s p\\n%s\\0' \"$m\" \"$f\"; fi ;;
+  a*) printf '%s l %s\\n%s\\0' \"$m\" \"$s\" \"$f\"; readlink -- \"$f\" 2>/dev/null; printf '\\0' ;;
+  *) printf '%s n %s\\n%s\\0' \"$m\" \"$s\" \"$f\" ;;
+  esac
+done";
+
+/// Asks whether the fallback can run; answers `ok` on stdout when every tool is there,
+/// else the names of the missing ones (exit 1). A missing `sh` shows as exit 126/127.
+pub fn probe_argv() -> Vec<String> {
+    let script = "m=; for t in find stat cat readlink; do command -v \"$t\" >/dev/null 2>&1 || \
+                  m=\"$m $t\"; done; if [ -n \"$m\" ]; then echo \"missing:$m\"; exit 1; fi; echo ok";
+    vec!["sh".into(), "-c".into(), script.into()]
+}
+
+/// What the fallback probe said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkProbe {
+    /// Every tool is there.
+    Ready,
+    /// The shell runs but these tools are missing.
+    Missing(Vec<String>),
+}
+
+/// Reads [`probe_argv`]'s stdout (`None` for anything unexpected).
+pub fn parse_probe(stdout: &str) -> Option<WalkProbe> {
+    let line = stdout.lines().next()?.trim();
+    if line == "ok" {
+        return Some(WalkProbe::Ready);
+    }
+    let names = line.strip_prefix("missing:")?;
+    Some(WalkProbe::Missing(
+        names.split_whitespace().map(str::to_owned).collect(),
+    ))
+}
+
+/// The positional arguments of a [`select_prelude`] script over `plan`'s selection.
+pub(crate) fn selection_args(plan: &DownloadPlan, tag: &str) -> Vec<String> {
+    let (dir, kind, what, skip) = match &plan.selection {
+        Selection::Named { parent, name } => (parent.clone(), "name", name.clone(), String::new()),
+        Selection::Glob { parent, pattern } => {
+            (parent.clone(), "glob", pattern.clone(), String::new())
+        }
+        Selection::Root { skip } => (
+            "/".to_owned(),
+            "glob",
+            "*\n.[!.]*\n..?*".into(),
+            skip.join("/"),
+        ),
+    };
+    let xdev = if plan.opts.one_file_system { "1" } else { "0" };
+    vec![tag.into(), dir, kind.into(), what, skip, xdev.into()]
+}
+
+/// The remote command that walks `plan`'s selection, records tagged with `nonce`.
+pub fn walk_argv(plan: &DownloadPlan, nonce: &str) -> Vec<String> {
+    // The record loop is an argument too: the outer shell keeps it in `$RECORDS` and hands
+    // it to each `sh -c` that find starts.
+    let mut argv = vec![
+        "sh".into(),
+        "-c".into(),
+        format!("RECORDS=$1; shift; {WALK_SCRIPT}"),
+        "sh".into(),
+        RECORD_SCRIPT.into(),
+    ];
+    argv.extend(selection_args(plan, nonce));
+    argv
+}
+
+/// A fresh random nonce (32 hex digits) for one copy: std's per-process random hash keys,
+/// mixed with the time and pid, so two copies never share one.
+pub fn fresh_nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut out = String::with_capacity(32);
+    for salt in 0..2u64 {
+        let mut h = std::hash::RandomState::new().build_hasher();
+        h.write_u128(now);
+        h.write_u32(std::process::id());
+        h.write_u64(salt);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transfer::{DownloadOptions, LocalKind, LocalSpec, TarCapabilities, plan_download};
+
+    fn plan(remote: &str, one_fs: bool) -> DownloadPlan {
+        let specs = crate::transfer::parse_copy_specs(
+            std::ffi::OsStr::new(&format!("app:{remote}")),
+            std::ffi::OsStr::new("out"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let crate::transfer::CopySpecs::Download { from, .. } = specs else {
+            panic!("not a download")
+        };
+        let to = LocalSpec {
+            path: "out".into(),
+            trailing_slash: false,
+        };
+        let opts = DownloadOptions {
+            one_file_system: one_fs,
+            include_virtual: false,
+        };
+        plan_download(
+            &from,
+            &to,
+            LocalKind::Missing,
+            &TarCapabilities::MINIMAL,
+            &opts,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn paths_travel_as_arguments_and_never_inside_the_scripts() {
+        let hostile = "/data/$(touch x)'; rm -rf ~ #\"";
+        let argv = walk_argv(&plan(hostile, false), "n0nce");
+        assert_eq!(&argv[..2], ["sh", "-c"]);
+        assert_eq!(argv[2], format!("RECORDS=$1; shift; {WALK_SCRIPT}"));
+        assert_eq!(argv[4], RECORD_SCRIPT);
+        assert_eq!(
+            &argv[5..],
+            [
+                "n0nce",
+                "/data",
+                "name",
+                "$(touch x)'; rm -rf ~ #\"",
+                "",
+                "0"
+            ]
+        );
+    }
+
+    #[test]
+    fn globs_root_and_one_file_system_choose_the_walk_mode() {
+        let glob = walk_argv(&plan("/var/log/*.log", true), "n");
+        assert_eq!(&glob[6..], ["/var/log", "glob", "*.log", "", "1"]);
+        let root = walk_argv(&plan("/", false), "n");
+        assert_eq!(
+            &root[6..],
+            ["/", "glob", "*\n.[!.]*\n..?*", "proc/sys/dev", "0"]
+        );
+        let contents = walk_argv(&plan("/etc/.", false), "n");
+        assert_eq!(&contents[6..9], ["/etc/.", "name", "."]);
+    }
+
+    #[test]
+    fn the_probe_says_ready_or_names_what_is_missing() {
+        assert_eq!(parse_probe("ok\n"), Some(WalkProbe::Ready));
+        assert_eq!(
+            parse_probe("missing: stat readlink\n"),
+            Some(WalkProbe::Missing(vec!["stat".into(), "readlink".into()]))
+        );
+        assert_eq!(parse_probe(""), None);
+        assert_eq!(parse_probe("sh: oops\n"), None);
+    }
+
+    #[test]
+    fn nonces_are_32_hex_digits_and_differ() {
+        let (a, b) = (fresh_nonce(), fresh_nonce());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -23,8 +23,30 @@ use crate::error::Error;
 use crate::image::reference::ImageRef;
 use crate::report::{Reporter, TaskId};
 
-/// Images recovered at once.
-const IMAGE_CONCURRENCY: usize = 4;
+/// Images recovered at once. Each mostly waits on the registry (a single image is about a
+/// third CPU), so the pool is sized for latency, not for cores; 8 covers a typical namespace
+/// in one wave.
+const IMAGE_CONCURRENCY: usize = 8;
+/// Service-account/secret reads in flight at once.
+const SECRETS_CONCURRENCY: usize = 8;
+
+/// What decides a pod's pull secrets: its service account and its own `imagePullSecrets`.
+type SecretsKey = (String, Vec<String>);
+
+/// The [`SecretsKey`] of `pod`.
+fn secrets_key(pod: &Pod) -> SecretsKey {
+    let spec = pod.spec.as_ref();
+    let account = spec
+        .and_then(|s| s.service_account_name.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let own = spec
+        .and_then(|s| s.image_pull_secrets.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|r| r.name.clone())
+        .collect();
+    (account, own)
+}
 
 /// One distinct image and who runs it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -94,6 +116,27 @@ fn safe(part: &str) -> String {
     }
 }
 
+/// The request each image is recovered with: `r` without the batch settings, owned so that
+/// a task can hold it.
+fn per_image_request(r: &RecoverRequest) -> RecoverRequest {
+    RecoverRequest {
+        target: r.target.clone(),
+        container: r.container.clone(),
+        all_containers: r.all_containers,
+        format: r.format,
+        listing: r.listing,
+        max_files: r.max_files,
+        filter_noise: r.filter_noise,
+        secrets: r.secrets,
+        batch: None,
+        bases: r.bases.clone(),
+        provenance: r.provenance,
+        registry: r.registry.clone(),
+        cluster: r.cluster.clone(),
+        output: r.output,
+    }
+}
+
 /// Runs the batch recovery.
 pub async fn run(
     r: &RecoverRequest,
@@ -103,8 +146,13 @@ pub async fn run(
 ) -> Result<ExitStatus, Error> {
     let conn = connect(&super::connect_options(&r.cluster)).await?;
     let ns = conn.namespace.clone();
-    let pods = fetch_pods(&conn.client, Some(&ns), batch.selector.as_deref()).await?;
-    let groups = group(rows(&pods, &fetch_node_platforms(&conn.client).await));
+    // Independent requests, so one round trip instead of two.
+    let (pods, platforms) = tokio::join!(
+        fetch_pods(&conn.client, Some(&ns), batch.selector.as_deref()),
+        fetch_node_platforms(&conn.client)
+    );
+    let pods = pods?;
+    let groups = group(rows(&pods, &platforms));
     if groups.is_empty() {
         printer.notice(&format_args!("no pods found in namespace {ns}"));
         return Ok(ExitStatus::Complete);
@@ -118,27 +166,42 @@ pub async fn run(
         .into_iter()
         .filter_map(|p| p.metadata.name.clone().map(|n| (n, p)))
         .collect();
-    let mut secrets_cache: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
-    let mut forbidden_warned = false;
+    // Pods with the same service account and pull-secret names have the same credentials:
+    // read them once per such set, all sets at once (not once per image, one after another).
+    let mut wanted_keys: BTreeMap<SecretsKey, &Pod> = BTreeMap::new();
+    for users in groups.values() {
+        if let Some(pod) = pods_by_name.get(&users[0].pod) {
+            wanted_keys.entry(secrets_key(pod)).or_insert(pod);
+        }
+    }
+    let fetched = futures_util::stream::iter(wanted_keys)
+        .map(|(key, pod)| {
+            let (client, ns) = (&conn.client, &ns);
+            async move { (key, fetch_pull_secrets(client, ns, pod).await) }
+        })
+        .buffer_unordered(SECRETS_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut secrets_cache: BTreeMap<SecretsKey, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut forbidden = false;
+    for (key, res) in fetched {
+        let s = res?;
+        forbidden |= s.forbidden;
+        secrets_cache.insert(key, s.configs);
+    }
+    if forbidden {
+        reporter.warn(&format_args!(
+            "not allowed to read secrets in namespace {ns}: using local registry credentials only"
+        ));
+    }
     let mut jobs = Vec::new();
     for (key, users) in groups {
         let first = &users[0];
-        let mut extra_auth = Vec::new();
-        if let Some(pod) = pods_by_name.get(&first.pod) {
-            if let Some(cached) = secrets_cache.get(&first.pod) {
-                extra_auth = cached.clone();
-            } else {
-                let s = fetch_pull_secrets(&conn.client, &ns, pod).await?;
-                if s.forbidden && !forbidden_warned {
-                    forbidden_warned = true;
-                    reporter.warn(&format_args!(
-                        "not allowed to read secrets in namespace {ns}: using local registry credentials only"
-                    ));
-                }
-                secrets_cache.insert(first.pod.clone(), s.configs.clone());
-                extra_auth = s.configs;
-            }
-        }
+        let extra_auth = pods_by_name
+            .get(&first.pod)
+            .and_then(|pod| secrets_cache.get(&secrets_key(pod)))
+            .cloned()
+            .unwrap_or_default();
         let job = ImageJob {
             source: format!("docker://{}", first.reference),
             platform: first.platform.clone(),
@@ -152,11 +215,25 @@ pub async fn run(
     let total = jobs.len();
     let overall = TaskId(0);
     reporter.task_started(overall, "images", Some(total as u64));
+    // Each image is its own task: opening an image has synchronous stretches (building the
+    // registry client loads the system root certificates), and futures polled inside one
+    // task would run those one after another on one core.
+    let shared = Arc::new(per_image_request(r));
     let results = futures_util::stream::iter(jobs)
-        .map(|(_key, users, job, path)| async move {
-            let res = recover_image(&job, r, printer, reporter).await;
-            reporter.task_advanced(overall, 1);
-            (users, job, path, res)
+        .map(|(_key, users, job, path)| {
+            let (shared, printer, reporter) = (Arc::clone(&shared), *printer, Arc::clone(reporter));
+            let task = tokio::spawn(async move {
+                let res = recover_image(&job, &shared, &printer, &reporter).await;
+                reporter.task_advanced(overall, 1);
+                (users, job, path, res)
+            });
+            async move {
+                match task.await {
+                    Ok(done) => done,
+                    // Never cancelled; a panic in the task stays a panic.
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            }
         })
         .buffer_unordered(IMAGE_CONCURRENCY)
         .collect::<Vec<_>>()
@@ -265,6 +342,38 @@ mod tests {
             ),
             "{}",
             p.display()
+        );
+    }
+
+    fn pod(account: Option<&str>, secrets: &[&str]) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {
+                "containers": [{"name": "c", "image": "x"}],
+                "serviceAccountName": account,
+                "imagePullSecrets": secrets.iter().map(|n| serde_json::json!({"name": n})).collect::<Vec<_>>(),
+            }
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn pods_share_pull_secrets_only_with_the_same_account_and_secret_names() {
+        assert_eq!(
+            secrets_key(&pod(None, &[])),
+            secrets_key(&pod(Some("default"), &[]))
+        );
+        assert_ne!(
+            secrets_key(&pod(None, &[])),
+            secrets_key(&pod(Some("builder"), &[]))
+        );
+        assert_ne!(
+            secrets_key(&pod(None, &[])),
+            secrets_key(&pod(None, &["regcred"]))
+        );
+        assert_eq!(
+            secrets_key(&pod(Some("a"), &["r1", "r2"])),
+            ("a".to_owned(), vec!["r1".to_owned(), "r2".to_owned()])
         );
     }
 

@@ -1,5 +1,9 @@
 //! `kubectl dfimage diff A B`: both recovered Dockerfiles as a unified diff, then which
 //! layers the two images share (same diff_id).
+//!
+//! Exit codes follow diff(1): 0 when the two images are the same (identical recovered
+//! Dockerfiles and the same diff_ids), 1 when they differ, 2 when either cannot be read. `diff`
+//! renders no file listings, so it has no partial outcome and 1 means only "they differ".
 
 use std::sync::Arc;
 
@@ -47,7 +51,17 @@ async fn recover_text(
     Ok((text, config.diff_ids.clone(), opened.display_ref))
 }
 
-/// Runs a comparison. Exit 0 either way: a difference is a result, not an error.
+/// diff(1)'s exit code: complete (0) when nothing differs, else 1 ("they differ").
+fn outcome(a_text: &str, b_text: &str, a_ids: &[String], b_ids: &[String]) -> ExitStatus {
+    if a_text == b_text && a_ids == b_ids {
+        ExitStatus::Complete
+    } else {
+        // `Partial` is the code 1; for `diff` it means "the images differ" (module docs).
+        ExitStatus::Partial
+    }
+}
+
+/// Runs a comparison: exit 0 when the images are the same, 1 when they differ.
 pub async fn run(r: DiffRequest, printer: &Printer) -> Result<ExitStatus, Error> {
     let reporter = Arc::new(TerminalReporter::new(*printer));
     let (a, b) = tokio::join!(
@@ -63,5 +77,40 @@ pub async fn run(r: DiffRequest, printer: &Printer) -> Result<ExitStatus, Error>
         out.push('\n');
     }
     printer.product(&out)?;
-    Ok(ExitStatus::Complete)
+    Ok(outcome(&a_text, &b_text, &a_ids, &b_ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_exits_0_only_when_dockerfiles_and_layers_are_the_same() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let same = ids(&["sha256:a", "sha256:b"]);
+        assert_eq!(
+            outcome("FROM x\n", "FROM x\n", &same, &same),
+            ExitStatus::Complete
+        );
+        assert_eq!(
+            outcome("FROM x\n", "FROM y\n", &same, &same) as u8,
+            1,
+            "other Dockerfile"
+        );
+        assert_eq!(
+            outcome(
+                "FROM x\n",
+                "FROM x\n",
+                &same,
+                &ids(&["sha256:a", "sha256:c"])
+            ) as u8,
+            1,
+            "same history, other layer content"
+        );
+        assert_eq!(
+            outcome("FROM x\n", "FROM x\n", &same, &ids(&["sha256:a"])) as u8,
+            1,
+            "one layer fewer"
+        );
+    }
 }

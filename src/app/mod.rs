@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod exit;
 mod extract;
 mod images;
+mod listings;
 pub mod printer;
 pub mod progress;
 mod recover;

@@ -1,29 +1,23 @@
 //! Dockerfile recovery wiring: target → resolve → fetch → parse → list → render → print.
 //!
 //! Everything is computed before anything is written, so a failed run never leaves half a
-//! Dockerfile on stdout. Layer listings stream from the registry on blocking threads, at most
+//! Dockerfile on stdout. Layer listings (see `listings.rs`) stream from the source, at most
 //! [`LAYER_CONCURRENCY`] at a time; a listing that fails makes the run partial, not failed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use futures_util::StreamExt;
-use tokio_util::io::SyncIoBridge;
 
 use super::exit::ExitStatus;
+use super::listings;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use crate::cli::request::{Format, Listing, RecoverRequest, RegistrySettings};
 use crate::error::Error;
-use crate::image::descriptor::LayerDescriptor;
 use crate::image::flag::FlagCode;
 use crate::image::instruction::Instruction;
-use crate::image::layer::{ListOptions, list_layer};
 use crate::image::platform::Platform;
-use crate::image::{self, RecoverInput, Recovery};
-use crate::registry::{self, FetchOptions, OpenedImage, SourceSpec};
-use crate::report::{Reporter, TaskId};
+use crate::image::{self, RecoverInput, Recovery, alignment};
+use crate::registry::{self, FetchOptions, SourceSpec};
+use crate::report::Reporter;
 
 /// Layer blobs streamed at once.
 pub const LAYER_CONCURRENCY: usize = 4;
@@ -137,14 +131,73 @@ pub(crate) async fn recover_image(
             opened.display_ref
         ));
     }
-    let mut recovery = image::recover(&RecoverInput {
+    let input = RecoverInput {
         config: &config,
         layers: &opened.layers,
         annotations: &opened.manifest_annotations,
         has_layers: opened.has_layers,
-    });
+    };
+    let first = image::recover(&input);
+    // History and layers differ in number: the other alignment is scored too, from the
+    // listings of both pairings' COPY/ADD layers (created-by-formats.md §6 P4/P5).
+    let default = alignment::default_alignment(config.is_windows());
+    let second =
+        (opened.has_layers && r.listing != Listing::None && alignment::is_ambiguous(&first))
+            .then(|| image::recover_aligned(&input, Some(alignment::other(default))));
     let bases =
         super::base_sources::gather(&opened, &config, &r.bases, &options, printer, reporter).await;
+    let mut partial = bases.partial;
+    let mut to_read: Vec<usize> = layers_to_list(&first, r.listing, r.secrets)
+        .into_iter()
+        .chain(
+            second
+                .iter()
+                .flat_map(|s| layers_to_list(s, r.listing, r.secrets)),
+        )
+        .map(|(l, _, _)| l)
+        .collect();
+    to_read.sort_unstable();
+    to_read.dedup();
+    let read = if !opened.has_layers {
+        if r.listing != Listing::None {
+            printer.notice(&format_args!(
+                "{}: a raw config has no layer blobs, so no file lists are shown",
+                opened.display_ref
+            ));
+        }
+        listings::Read::new()
+    } else {
+        let (read, failed) = listings::read_layers(&opened, &to_read, r, reporter).await;
+        partial |= failed;
+        read
+    };
+    let mut recovery = match second {
+        Some(second) => {
+            let entries = |i: usize| match read.get(&i) {
+                Some(Ok(l)) => Some(l.entries.as_slice()),
+                _ => None,
+            };
+            let (fit_first, fit_second) = (
+                alignment::fit(&first, entries),
+                alignment::fit(&second, entries),
+            );
+            if alignment::prefer_alternative(fit_first, fit_second) {
+                printer.notice(&format_args!(
+                    "{}: paired history with layers from the {} instead: COPY/ADD steps whose layer holds their destination: {} that way, {} the other way",
+                    opened.display_ref,
+                    alignment::name(alignment::other(default)),
+                    fit_second.matched,
+                    fit_first.matched,
+                ));
+                second
+            } else {
+                first
+            }
+        }
+        None => first,
+    };
+    let listings =
+        listings::render_listings(&layers_to_list(&recovery, r.listing, r.secrets), &read, r);
     bases.refine(&mut recovery);
     for w in &recovery.warnings {
         reporter.warn(&format_args!("{}: {w}", opened.display_ref));
@@ -160,21 +213,6 @@ pub(crate) async fn recover_image(
             },
         ));
     }
-    let mut partial = bases.partial;
-    let wanted = layers_to_list(&recovery, r.listing, r.secrets);
-    let listings = if !opened.has_layers {
-        if r.listing != Listing::None {
-            printer.notice(&format_args!(
-                "{}: a raw config has no layer blobs, so no file lists are shown",
-                opened.display_ref
-            ));
-        }
-        Listings::default()
-    } else {
-        let (listings, failed) = list_layers(&opened, &wanted, r, reporter).await;
-        partial |= failed;
-        listings
-    };
     let secrets = r.secrets.then(|| {
         let mut findings = crate::image::secrets::scan_image(&recovery.steps, &recovery.runtime);
         findings.extend(listings.secrets.iter().cloned());
@@ -298,111 +336,6 @@ fn layers_to_list(
     out.sort_unstable();
     out.dedup_by_key(|(l, _, _)| *l);
     out
-}
-
-/// Listings by layer index: comment lines for the Dockerfile and JSON for `-o json`, plus
-/// the secret findings in the files read.
-#[derive(Debug, Default)]
-struct Listings {
-    lines: BTreeMap<usize, Vec<String>>,
-    json: serde_json::Map<String, serde_json::Value>,
-    secrets: Vec<crate::image::secrets::SecretFinding>,
-}
-
-static NEXT_TASK: AtomicU64 = AtomicU64::new(1);
-
-/// Streams and lists `wanted` layers concurrently; returns the listings and whether any
-/// failed (reported as warnings, which makes the run partial).
-async fn list_layers(
-    opened: &OpenedImage,
-    wanted: &[(usize, bool, bool)],
-    r: &RecoverRequest,
-    reporter: &Arc<TerminalReporter>,
-) -> (Listings, bool) {
-    let options = match r.format {
-        Format::Json => ListOptions::all(),
-        Format::Dockerfile => ListOptions::for_text(r.max_files, r.filter_noise),
-    };
-    let options = if r.secrets {
-        options.with_secrets()
-    } else {
-        options
-    };
-    let results = futures_util::stream::iter(wanted.iter().copied())
-        .map(|(index, without_chown, shown)| {
-            let layer = opened.layers.get(index).cloned();
-            async move {
-                let Some(layer) = layer else {
-                    let err = Err("layer index out of range".to_owned());
-                    return (index, without_chown, shown, err);
-                };
-                let res = list_one(opened, &layer, index, options, reporter).await;
-                (index, without_chown, shown, res)
-            }
-        })
-        .buffer_unordered(LAYER_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await;
-    let mut out = Listings::default();
-    let mut failed = false;
-    for (index, without_chown, shown, res) in results {
-        match res {
-            Ok(listing) => {
-                out.secrets
-                    .extend(listing.secrets.iter().cloned().map(|f| f.in_layer(index)));
-                if !shown {
-                    continue;
-                }
-                let render = image::listing::ListingStyle {
-                    max_files: r.max_files,
-                    filter_noise: r.filter_noise,
-                    copy_without_chown: without_chown,
-                };
-                out.lines
-                    .insert(index, image::listing::render_listing(&listing, &render));
-                out.json.insert(
-                    index.to_string(),
-                    serde_json::to_value(&listing).unwrap_or_default(),
-                );
-            }
-            Err(message) => {
-                failed = true;
-                reporter.warn(&format_args!("could not list layer {index}: {message}"));
-                out.lines
-                    .insert(index, vec![format!("  (file list unavailable: {message})")]);
-            }
-        }
-    }
-    (out, failed)
-}
-
-async fn list_one(
-    opened: &OpenedImage,
-    layer: &LayerDescriptor,
-    index: usize,
-    options: ListOptions,
-    reporter: &Arc<TerminalReporter>,
-) -> Result<image::layer::LayerListing, String> {
-    let blob = opened.open_blob(layer).await.map_err(|e| chain(&e))?;
-    let task = TaskId(NEXT_TASK.fetch_add(1, Ordering::Relaxed));
-    let short = layer
-        .digest
-        .trim_start_matches("sha256:")
-        .chars()
-        .take(12)
-        .collect::<String>();
-    reporter.task_started(task, &format!("layer {index} {short}"), Some(layer.size));
-    let counted = super::counting::CountingReader::new(blob, task, Arc::clone(reporter));
-    // The bridge is made here, on the async side, and only used on the blocking thread.
-    let bridge = SyncIoBridge::new(counted);
-    let media_type = layer.media_type.clone();
-    let result =
-        tokio::task::spawn_blocking(move || list_layer(bridge, &media_type, &options)).await;
-    reporter.task_finished(task);
-    match result {
-        Ok(listing) => listing.map_err(|e| chain(&e)),
-        Err(join) => Err(format!("listing task ended: {join}")),
-    }
 }
 
 /// `--secrets`: the findings on stderr, values masked.

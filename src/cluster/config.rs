@@ -2,9 +2,10 @@
 //! proxy rules, where kube-rs differs from client-go in ways kubectl users would notice.
 //!
 //! Differences fixed here (see shared reference libraries.md §5): files listed in `KUBECONFIG`
-//! that do not exist are skipped instead of failing; in-cluster config is used only when no
-//! kubeconfig exists (so a broken kubeconfig reports its own error); `NO_PROXY` and loopback
-//! are applied to the cluster host itself.
+//! that do not exist are skipped instead of failing (when none exists and this is not a pod,
+//! the error names the missing file); in-cluster config is used only when no kubeconfig
+//! exists (so a broken kubeconfig reports its own error); `NO_PROXY` and loopback are applied
+//! to the cluster host itself.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,9 @@ impl std::fmt::Debug for Connection {
 pub enum KubeconfigFiles {
     /// These files, merged first-wins like client-go.
     Files(Vec<PathBuf>),
+    /// `KUBECONFIG` is set but names only files that do not exist: try the in-cluster
+    /// service account (as client-go does), else say which files are missing.
+    Missing(Vec<PathBuf>),
     /// No file exists: try the in-cluster service account.
     None,
 }
@@ -67,13 +71,14 @@ pub fn kubeconfig_files(
         return KubeconfigFiles::Files(vec![path.to_owned()]);
     }
     if let Some(value) = env.filter(|v| !v.is_empty()) {
-        let files: Vec<PathBuf> = std::env::split_paths(&value)
-            .filter(|p| !p.as_os_str().is_empty() && exists(p))
+        let named: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty())
             .collect();
-        return if files.is_empty() {
-            KubeconfigFiles::None
-        } else {
-            KubeconfigFiles::Files(files)
+        let files: Vec<PathBuf> = named.iter().filter(|p| exists(p)).cloned().collect();
+        return match (files.is_empty(), named.is_empty()) {
+            (false, _) => KubeconfigFiles::Files(files),
+            (true, false) => KubeconfigFiles::Missing(named),
+            (true, true) => KubeconfigFiles::None,
         };
     }
     match home.map(|h| h.join(".kube").join("config")) {
@@ -147,6 +152,16 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterErro
                     source,
                 })?
         }
+        KubeconfigFiles::Missing(named) => match kube::Config::incluster() {
+            Ok(config) => config,
+            // Name the file once, with no in-cluster causes: the user meant the file.
+            Err(_) => {
+                return Err(ClusterError::Kubeconfig {
+                    path: named.first().cloned(),
+                    source: kube::config::KubeconfigError::FindPath,
+                });
+            }
+        },
         KubeconfigFiles::None => kube::Config::incluster().map_err(ClusterError::NoConfig)?,
     };
     if let Some(host) = config.cluster_url.host() {
@@ -180,6 +195,20 @@ mod tests {
         assert_eq!(
             kubeconfig_files(None, env, None, set(&["/b/present", "/c/present"])),
             KubeconfigFiles::Files(vec!["/b/present".into(), "/c/present".into()])
+        );
+    }
+
+    #[test]
+    fn a_kubeconfig_env_naming_only_missing_files_is_not_the_same_as_none() {
+        let env = std::env::join_paths(["/a/missing", "/b/missing"]).ok();
+        assert_eq!(
+            kubeconfig_files(None, env, None, set(&[])),
+            KubeconfigFiles::Missing(vec!["/a/missing".into(), "/b/missing".into()])
+        );
+        let only_separators = std::env::join_paths(["", ""]).ok();
+        assert_eq!(
+            kubeconfig_files(None, only_separators, None, set(&[])),
+            KubeconfigFiles::None
         );
     }
 

@@ -3,6 +3,7 @@
 //! Synchronous and free of I/O: nothing here opens a file or a socket. Readers handed in by
 //! the caller (layer streams) are the only input besides byte slices.
 
+pub mod alignment;
 pub mod base;
 pub mod builder;
 pub mod config;
@@ -35,5 +36,5 @@ mod fixture_tests;
 
 pub use config::{ImageConfig, parse_config};
 pub use error::ImageError;
-pub use recover::{RecoverInput, Recovery, Step, recover};
+pub use recover::{RecoverInput, Recovery, Step, recover, recover_aligned};
 pub use render::{HeaderMeta, RenderOptions, render_dockerfile, render_header, render_json};

@@ -1,6 +1,7 @@
 //! Pairs history entries with layers (created-by-formats.md §6): the *i*-th non-empty entry
-//! owns layer *i*; `empty_layer` is the only truth. On a count mismatch it pairs by a fixed
-//! rule and warns, never guesses silently, never panics.
+//! owns layer *i*; `empty_layer` is the only truth. On a count mismatch it pairs from the
+//! start or from the end (the caller may ask for either after scoring both, see
+//! [`super::alignment`]) and warns, never guesses silently, never panics.
 
 use super::config::HistoryEntry;
 use super::warning::{Alignment, Warning};
@@ -19,6 +20,19 @@ pub struct Pairing {
 /// Pairs `history` with `layers` layers. Fewer entries than layers align to the start,
 /// or to the end on Windows, where base OS layers may lack entries (§6 P4).
 pub fn pair(history: &[HistoryEntry], layers: usize, windows: bool) -> Pairing {
+    let default = if windows {
+        Alignment::End
+    } else {
+        Alignment::Start
+    };
+    pair_aligned(history, layers, default)
+}
+
+/// Pairs with an explicit alignment for a count mismatch: `Start` gives layer *k* to the
+/// *k*-th non-empty entry (surplus layers or entries at the end stay unpaired); `End` pairs
+/// the newest entries with the newest layers (the oldest are left over).
+pub fn pair_aligned(history: &[HistoryEntry], layers: usize, alignment: Alignment) -> Pairing {
+    let end = alignment == Alignment::End;
     let owners: Vec<usize> = history
         .iter()
         .enumerate()
@@ -36,7 +50,7 @@ pub fn pair(history: &[HistoryEntry], layers: usize, windows: bool) -> Pairing {
     }
     let ne = owners.len();
     if ne <= layers {
-        let offset = if windows { layers - ne } else { 0 };
+        let offset = if end { layers - ne } else { 0 };
         for (k, &entry) in owners.iter().enumerate() {
             p.layer_of[entry] = Some(k + offset);
         }
@@ -46,21 +60,24 @@ pub fn pair(history: &[HistoryEntry], layers: usize, windows: bool) -> Pairing {
                 entries: ne,
                 layers,
                 unpaired: p.unpaired_layers.clone(),
-                aligned: if windows {
-                    Alignment::End
-                } else {
-                    Alignment::Start
-                },
+                aligned: alignment,
             });
         }
     } else {
-        for (k, &entry) in owners.iter().enumerate().take(layers) {
+        // From the end, the oldest surplus entries are the ones without a layer.
+        let skip = if end { ne - layers } else { 0 };
+        for (k, &entry) in owners.iter().skip(skip).enumerate().take(layers) {
             p.layer_of[entry] = Some(k);
         }
+        let surplus = if end {
+            owners[..skip].to_vec()
+        } else {
+            owners[layers..].to_vec()
+        };
         p.warnings.push(Warning::HistoryLonger {
             entries: ne,
             layers,
-            surplus: owners[layers..].to_vec(),
+            surplus,
         });
     }
     p
@@ -111,6 +128,15 @@ mod tests {
         assert_eq!(p.layer_of, [Some(0), Some(1), None, None]);
         assert!(
             matches!(&p.warnings[0], Warning::HistoryLonger { surplus, .. } if surplus == &[3])
+        );
+    }
+
+    #[test]
+    fn end_alignment_of_a_long_history_leaves_the_oldest_surplus_without_a_layer() {
+        let p = pair_aligned(&h(&[false, false, false]), 2, Alignment::End);
+        assert_eq!(p.layer_of, [None, Some(0), Some(1)]);
+        assert!(
+            matches!(&p.warnings[0], Warning::HistoryLonger { surplus, .. } if surplus == &[0])
         );
     }
 

@@ -15,7 +15,7 @@ use super::flag::{Flag, FlagCode};
 use super::history::{self, Parsed, State};
 use super::instruction::{CopyArgs, Instruction};
 use super::pairing;
-use super::warning::Warning;
+use super::warning::{Alignment, Warning};
 
 /// What `recover` reads.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +98,12 @@ pub struct Recovery {
 
 /// Recovers the Dockerfile steps of one image.
 pub fn recover(input: &RecoverInput<'_>) -> Recovery {
+    recover_aligned(input, None)
+}
+
+/// [`recover`] with the alignment used when history and layers disagree in number (`None`:
+/// the default, see [`pairing::pair`]); [`super::alignment`] scores the two.
+pub fn recover_aligned(input: &RecoverInput<'_>, alignment: Option<Alignment>) -> Recovery {
     let config = input.config;
     let hints = ImageHints::of(config);
     let builders: Vec<Builder> = config
@@ -136,7 +142,10 @@ pub fn recover(input: &RecoverInput<'_>) -> Recovery {
             manifest_layers: input.layers.len(),
         });
     }
-    let pairing = pairing::pair(&config.history, layer_count, config.is_windows());
+    let pairing = match alignment {
+        Some(a) => pairing::pair_aligned(&config.history, layer_count, a),
+        None => pairing::pair(&config.history, layer_count, config.is_windows()),
+    };
     warnings.extend(pairing.warnings.iter().cloned());
 
     let views: Vec<EntryView<'_>> = config

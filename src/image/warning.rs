@@ -92,8 +92,14 @@ impl fmt::Display for Warning {
                 aligned,
             } => write!(
                 f,
-                "history lists {entries} non-empty entries for {layers} layers; layers {} have no entry (paired from the {})",
+                "history lists {entries} non-empty entries for {layers} layers; {} {} {} no entry (paired from the {})",
+                if unpaired.len() == 1 {
+                    "layer"
+                } else {
+                    "layers"
+                },
                 ranges(unpaired),
+                if unpaired.len() == 1 { "has" } else { "have" },
                 match aligned {
                     Alignment::Start => "start",
                     Alignment::End => "end",

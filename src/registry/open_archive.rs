@@ -1,12 +1,19 @@
 //! Opening a docker-archive (`docker save`): the OCI route when Docker ≥ 25 wrote an
 //! `index.json` for the chosen image, else the legacy `manifest.json` route, where layer
 //! digests come from member names or the config's `diff_ids`.
+//!
+//! Also explains a missing metadata member of any local store ([`missing_member`]): a layout
+//! directory that does not exist, an archive cut short or corrupt, or one that simply lacks it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::archive::{choose_entry, digest_from_member_name, parse_docker_manifest};
+use super::archive::{
+    LastMember, TAR_BLOCK, TarEnd, choose_entry, classify_tar_end, digest_from_member_name,
+    marker_offset, parse_docker_manifest,
+};
 use super::error::RegistryError;
 use super::layout::{CONTAINERD_NAME, Start, choose_start, normalise_ref};
 use super::manifest::{CONFIG_LIMIT, Document, MANIFEST_LIMIT, parse_document};
@@ -26,13 +33,12 @@ pub(crate) async fn open_docker_archive(
     wanted: &Platform,
     temp: Option<Arc<TempFile>>,
 ) -> Result<OpenedImage, RegistryError> {
-    let manifest_json = store
+    let Some(manifest_json) = store
         .read_named("manifest.json", "manifest.json", MANIFEST_LIMIT)
         .await?
-        .ok_or_else(|| RegistryError::UnknownFormat {
-            path: PathBuf::from(&display),
-            detail: "it has no manifest.json".into(),
-        })?;
+    else {
+        return Err(missing_member(&store, &display, "manifest.json").await);
+    };
     let entries = parse_docker_manifest(&manifest_json, &display)?;
     let chosen = choose_entry(&entries, reference, &display)?;
     let entry = &entries[chosen];
@@ -159,4 +165,179 @@ fn diff_ids(config: &[u8]) -> Vec<String> {
         .and_then(|c| c.rootfs)
         .map(|r| r.diff_ids)
         .unwrap_or_default()
+}
+
+/// The error for a local store that lacks `member` (`index.json`, `manifest.json`): the
+/// layout directory does not exist, the archive is truncated or corrupt (so the member may
+/// have been lost), or the store is whole and simply has no such member.
+pub(crate) async fn missing_member(store: &Store, display: &str, member: &str) -> RegistryError {
+    let absent = || RegistryError::UnknownFormat {
+        path: PathBuf::from(display),
+        detail: format!("it has no {member}"),
+    };
+    match store {
+        Store::Dir { root } => match tokio::fs::metadata(root).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RegistryError::UnknownFormat {
+                path: root.clone(),
+                detail: "no such directory".into(),
+            },
+            Ok(m) if !m.is_dir() => RegistryError::UnknownFormat {
+                path: root.clone(),
+                detail: "it is not a directory".into(),
+            },
+            _ => absent(),
+        },
+        Store::Tar { index, .. } => {
+            let path = index.path().to_path_buf();
+            let end = tokio::task::spawn_blocking(move || scan_tar_end(&path))
+                .await
+                .ok()
+                .and_then(Result::ok);
+            match end.as_ref().and_then(TarEnd::describe) {
+                Some(why) => RegistryError::malformed(
+                    format!("archive `{}`", index.path().display()),
+                    format!("{why}, so its {member} is missing"),
+                ),
+                None => absent(),
+            }
+        }
+        Store::Remote(_) | Store::Empty => absent(),
+    }
+}
+
+/// Reads every header of the tar at `path` (skipping data with seeks) and classifies its end.
+/// Synchronous: call it from `spawn_blocking`.
+fn scan_tar_end(path: &Path) -> std::io::Result<TarEnd> {
+    let mut file = std::fs::File::open(path)?;
+    let file_len = file.metadata()?.len();
+    let mut last: Option<LastMember> = None;
+    {
+        let mut archive = tar::Archive::new(std::io::BufReader::new(&mut file));
+        for entry in archive.entries_with_seek()? {
+            match entry {
+                Ok(e) => {
+                    last = Some(LastMember {
+                        name: String::from_utf8_lossy(&e.path_bytes()).into_owned(),
+                        data_offset: e.raw_file_position(),
+                        size: e.size(),
+                    });
+                }
+                Err(err) => {
+                    // A header cut short is truncation when it runs into the end of the file.
+                    let start = marker_offset(last.as_ref());
+                    if file_len.saturating_sub(start) < TAR_BLOCK {
+                        return Ok(TarEnd::NoEndMarker);
+                    }
+                    return Ok(TarEnd::BadHeader {
+                        after: last.map(|m| m.name),
+                        detail: err.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let start = marker_offset(last.as_ref());
+    let mut tail = Vec::with_capacity((2 * TAR_BLOCK) as usize);
+    if start < file_len {
+        file.seek(SeekFrom::Start(start))?;
+        (&mut file).take(2 * TAR_BLOCK).read_to_end(&mut tail)?;
+    }
+    Ok(classify_tar_end(file_len, last.as_ref(), &tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::tar_index::TarIndex;
+
+    /// A tar of one `blobs/sha256/x` member of `size` bytes, then `manifest.json`.
+    fn archive_bytes(size: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, len) in [("blobs/sha256/x", size), ("manifest.json", 2)] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(len as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            let data = vec![b'['; len];
+            b.append_data(&mut h, name, data.as_slice())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        b.into_inner().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn tar_store(bytes: &[u8]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let index = TarIndex::build(&path).unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::Tar {
+            index: Arc::new(index),
+            prefix: String::new(),
+            named: Arc::new(HashMap::new()),
+        };
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn an_archive_cut_inside_a_member_is_reported_as_truncated() {
+        let whole = archive_bytes(4096);
+        // Cut in the middle of the first member's data: manifest.json is lost with the rest.
+        let (_dir, store) = tar_store(&whole[..512 + 1000]);
+        let msg = missing_member(&store, "docker-archive:a.tar", "manifest.json")
+            .await
+            .to_string();
+        assert!(
+            msg.contains("truncated")
+                && msg.contains("blobs/sha256/x")
+                && msg.contains("1000 of 4096")
+                && msg.contains("manifest.json"),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_archive_cut_on_a_block_boundary_is_truncated_too() {
+        let whole = archive_bytes(1024);
+        let (_dir, store) = tar_store(&whole[..512 + 1024]);
+        let msg = missing_member(&store, "a.tar", "index.json")
+            .await
+            .to_string();
+        assert!(
+            msg.contains("truncated") && msg.contains("end-of-archive"),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_whole_archive_without_the_member_just_lacks_it() {
+        let (_dir, store) = tar_store(&archive_bytes(100));
+        let msg = missing_member(&store, "oci-archive:a.tar", "index.json")
+            .await
+            .to_string();
+        assert!(
+            msg.contains("it has no index.json") && !msg.contains("truncated"),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_layout_directory_that_does_not_exist_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("nope");
+        let store = Store::Dir { root: root.clone() };
+        let msg = missing_member(&store, "oci:nope", "index.json")
+            .await
+            .to_string();
+        assert!(
+            msg.contains("no such directory") && msg.contains(&root.display().to_string()),
+            "{msg}"
+        );
+        let present = Store::Dir {
+            root: dir.path().to_path_buf(),
+        };
+        let msg = missing_member(&present, "oci:x", "index.json")
+            .await
+            .to_string();
+        assert!(msg.contains("it has no index.json"), "{msg}");
+    }
 }

@@ -105,3 +105,88 @@ fn kubectl_shim_is_installed_executable_and_answers_the_protocol() {
         "{text}"
     );
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/configs")
+        .join(name)
+}
+
+#[test]
+fn diff_exits_like_diff_1_same_different_unreadable() {
+    let a = fixture("moby_buildkit_compat-default-gzip-v30.json");
+    let b = fixture("google_go-containerregistry_hello-world-v25.json");
+    let run = |x: &std::path::Path, y: &std::path::Path| {
+        bin()
+            .arg("diff")
+            .arg(x)
+            .arg(y)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let same = run(&a, &a);
+    assert_eq!(same.status.code(), Some(0), "{same:?}");
+    let different = run(&a, &b);
+    assert_eq!(different.status.code(), Some(1), "{different:?}");
+    assert!(
+        String::from_utf8_lossy(&different.stdout).contains("+++"),
+        "the diff itself is still printed"
+    );
+    let missing = run(&a, &a.with_file_name("no-such-config.json"));
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+}
+
+/// A docker-archive whose end (with manifest.json) was lost: a layer member, then
+/// manifest.json, cut inside the layer's data.
+#[test]
+fn a_truncated_docker_archive_is_reported_as_truncated_not_as_missing_metadata() {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, len) in [("abc/layer.tar", 8192usize), ("manifest.json", 2)] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(len as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, vec![b'['; len].as_slice())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let whole = b.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("saved.tar");
+    std::fs::write(&file, &whole[..512 + 3000]).unwrap_or_else(|e| panic!("{e}"));
+    let out = bin()
+        .arg(format!("docker-archive:{}", file.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("truncated") && err.contains("abc/layer.tar") && err.contains("3000 of 8192"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_kubeconfig_env_naming_a_missing_file_names_it_once_and_no_in_cluster_causes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("gone").join("kubeconfig");
+    let out = bin()
+        .env("KUBECONFIG", &missing)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .args(["-n", "arc", "--all", "--output-dir"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches(&missing.display().to_string()).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        !err.contains("incluster") && !err.contains("environment variable"),
+        "{err}"
+    );
+    assert!(err.matches("caused by").count() <= 1, "{err}");
+}

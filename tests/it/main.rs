@@ -2,6 +2,7 @@
 //! temporary files. No Docker, root or cluster needed. New tests go in the module of their
 //! topic; a new topic gets a new module here.
 
+mod alignment;
 mod cli;
 mod cp;
 mod extract;

@@ -8,7 +8,7 @@ use kubectl_dfimage::image::platform::Platform;
 use kubectl_dfimage::registry::{RegistryError, open_reader};
 
 mod credentials;
-mod fixtures;
+pub(crate) mod fixtures;
 mod remote;
 mod world;
 

@@ -43,3 +43,29 @@ fn upload_into_a_directory_the_container_user_cannot_write_fails_with_its_error(
         "{err}"
     );
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn an_upload_the_container_stops_reading_fails_after_the_idle_timeout() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    // a tar that answers the probe like GNU tar, then never reads its stdin
+    let fake_tar = w.rootfs().join("usr/bin/tar");
+    std::fs::remove_file(&fake_tar).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &fake_tar,
+        b"#!/bin/sh\ncase \"$1\" in --help) echo \"GNU 'tar' saves many files\"; exit 0;; esac\nexec sleep 60\n",
+    );
+    chmod(&fake_tar, 0o755);
+    let src = w.local("big.bin");
+    write(&src, &vec![5u8; 48 << 20]);
+    let started = std::time::Instant::now();
+    let out = w.cp(&src, "app:/tmp/", &["--idle-timeout", "2s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("stalled") && err.contains("--idle-timeout"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 40, "{:?}", started.elapsed());
+}

@@ -62,18 +62,18 @@ pub async fn run(r: ExtractRequest, printer: &Printer) -> Result<ExitStatus, Err
         .as_deref()
         .map(|p| p.trim_matches('/').to_owned())
         .filter(|p| !p.is_empty());
-    let dest = match &prefix {
-        Some(p) => r.dest.join(p),
-        None => r.dest.clone(),
-    };
-    if let Some(parent) = dest.parent() {
+    // The root stays DEST: entries under the prefix keep their names, so nothing that a
+    // layer (or an earlier extraction) planted as a symlink on the way is ever followed.
+    let dest = r.dest.clone();
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| Error::WriteFile {
             path: parent.to_owned(),
             source,
         })?;
     }
     let opts = UnpackOptions {
-        path_prefix: prefix,
+        only_under: prefix,
+        whole_stream: true,
         whiteouts: WhiteoutMode::Apply,
         ..UnpackOptions::default()
     };

@@ -69,6 +69,8 @@ pub(crate) struct Extractor<'a> {
     reporter: &'a dyn Reporter,
     pub(crate) summary: &'a mut UnpackSummary,
     prefix: Rel,
+    /// `UnpackOptions::only_under`, parsed.
+    only: Rel,
     apply_owner: bool,
     files: HashMap<Rel, NodeId>,
     links: BTreeMap<Rel, PendingLink>,
@@ -134,6 +136,16 @@ impl<'a> Extractor<'a> {
                 .collect(),
             None => Vec::new(),
         };
+        let only = match &opts.only_under {
+            Some(p) => safe_path::parse_entry_name(p.as_bytes(), opts.names)
+                .map_err(|_| TransferError::InvalidPlan {
+                    problem: "the requested path is not a safe relative name",
+                })?
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(Self {
             root,
             root_state,
@@ -141,6 +153,7 @@ impl<'a> Extractor<'a> {
             reporter,
             summary,
             prefix,
+            only,
             apply_owner: opts.preserve_owner && tree::running_as_root(),
             files: HashMap::new(),
             links: BTreeMap::new(),
@@ -166,7 +179,10 @@ impl<'a> Extractor<'a> {
             return Ok(()); // D5, D7: carries no member, and never names one
         }
         let step = match self.map_name(&raw) {
-            Ok(rel) => self.dispatch(entry, &raw, kind, rel, offset),
+            Ok(rel) => match self.within_only(rel) {
+                Some(rel) => self.dispatch(entry, &raw, kind, rel, offset),
+                None => return Ok(()),
+            },
             Err(problem) => Err(unsafe_skip(problem.to_string())),
         };
         match step {
@@ -180,6 +196,27 @@ impl<'a> Extractor<'a> {
     }
 
     /// Entry name -> components below the root (P-name).
+    /// Applies `only_under`: entries at or below it pass; a whiteout in a directory on the way
+    /// to it passes when it hides that way (an opaque marker there hides it too, so it
+    /// becomes a whiteout of the next component); anything else is passed over (`None`).
+    fn within_only(&self, rel: Rel) -> Option<Rel> {
+        let only = &self.only;
+        if only.is_empty() || rel.starts_with(only) {
+            return Some(rel);
+        }
+        let (name, dir) = rel.split_last()?;
+        if !only.starts_with(dir) || !name.starts_with(b".wh.") {
+            return None;
+        }
+        let next = &only[dir.len()];
+        if name.as_slice() == b".wh..wh..opq" || name[4..] == next[..] {
+            let mut hide = dir.to_vec();
+            hide.push([b".wh.".as_slice(), next].concat());
+            return Some(hide);
+        }
+        None
+    }
+
     fn map_name(&self, raw: &[u8]) -> Result<Rel, NameProblem> {
         let parts = safe_path::parse_entry_name(raw, self.opts.names)?;
         let prefix: Vec<&[u8]> = self.prefix.iter().map(Vec::as_slice).collect();

@@ -45,6 +45,15 @@ pub struct UnpackOptions {
     /// removed: entry `PREFIX` becomes `dest` itself, `PREFIX/a` becomes `dest/a`. Others are
     /// skipped as unsafe (a stream should hold nothing else). `None`: every entry, as named.
     pub path_prefix: Option<String>,
+    /// Only entries at or below this name are written, kept as named, under `dest` itself
+    /// (`extract --path`): others are passed over silently; whiteouts on the way to it still
+    /// apply. Unlike `path_prefix`, `dest` stays the root, so a symlink planted at `dest/NAME`
+    /// is never followed.
+    pub only_under: Option<String>,
+    /// The stream must also read cleanly after the end-of-archive marker (image layers:
+    /// their digest and the gzip checksum are checked at the very end); an error there
+    /// fails the unpack instead of being ignored.
+    pub whole_stream: bool,
     /// The root entry must be a directory (a trailing slash was given): anything else at the
     /// root is skipped.
     pub root_must_be_dir: bool,
@@ -137,8 +146,14 @@ pub fn unpack_into<R: Read>(
     let finished = ex.finish();
     streamed?;
     finished?;
-    drain(archive.into_inner(), summary, reporter);
-    Ok(())
+    let tail = drain(archive.into_inner(), summary, reporter);
+    match tail {
+        Some(source) if opts.whole_stream => Err(TransferError::Archive {
+            offset: state.pos(),
+            source,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Feeds every entry to the extractor and checks how the stream ended.
@@ -194,13 +209,24 @@ fn stream_error(state: &GuardState, source: std::io::Error) -> TransferError {
 
 /// Reads what follows the end-of-archive marker (the second zero block, record padding,
 /// anything else) to the end, so the exec can finish; non-zero bytes are counted and noted.
-fn drain<R: Read>(mut reader: Guarded<R>, summary: &mut UnpackSummary, reporter: &dyn Reporter) {
+/// A read error there is returned (it matters for image layers, see `whole_stream`).
+fn drain<R: Read>(
+    mut reader: Guarded<R>,
+    summary: &mut UnpackSummary,
+    reporter: &dyn Reporter,
+) -> Option<std::io::Error> {
     let mut buf = [0u8; 8192];
     let mut total = 0u64;
     let mut nonzero = 0u64;
+    let mut error = None;
     loop {
         match reader.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
             Ok(n) => {
                 total += n as u64;
                 nonzero += buf[..n].iter().filter(|b| **b != 0).count() as u64;
@@ -212,7 +238,8 @@ fn drain<R: Read>(mut reader: Guarded<R>, summary: &mut UnpackSummary, reporter:
         reporter.warn(&format_args!(
             "ignored {nonzero} non-zero bytes after the end-of-archive marker"
         ));
-    } else if total < 512 {
+    } else if total < 512 && error.is_none() {
         reporter.warn(&"the archive ended with a single zero block (accepted as its end)");
     }
+    error
 }

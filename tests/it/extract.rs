@@ -181,3 +181,87 @@ fn layer_out_of_range_and_missing_mode_are_usage_failures() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--flatten"));
 }
+
+#[test]
+fn path_never_follows_a_symlink_already_in_dest() {
+    // An earlier extraction of a hostile image may have left DEST/esc -> elsewhere.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    let dest = tmp.path().join("dest");
+    std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&outside, dest.join("esc")).unwrap_or_else(|e| panic!("{e}"));
+    let mut l = Vec::new();
+    entry(&mut l, b"esc/", b'5', b"", b"");
+    entry(&mut l, b"esc/pwned.txt", b'0', b"x", b"");
+    let oci = tmp.path().join("oci");
+    layout(&oci, &[finish(l)]);
+    for mode in [
+        &["--flatten", "--path", "esc"][..],
+        &["--layer", "0", "--path", "esc/"],
+    ] {
+        let out = extract(&oci, &dest, mode);
+        let leaked: Vec<_> = std::fs::read_dir(&outside)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "{mode:?} wrote outside DEST: {leaked:?}; {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn path_extracts_only_that_subtree_keeping_names_and_its_whiteouts() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut a = Vec::new();
+    entry(&mut a, b"etc/os-release", b'0', b"ID=x", b"");
+    entry(&mut a, b"usr/bin/old", b'0', b"old", b"");
+    entry(&mut a, b"usr/bin/tool", b'0', b"v1", b"");
+    let mut b = Vec::new();
+    // An opaque marker on the way to the path hides everything below it from layer a.
+    entry(&mut b, b"usr/.wh..wh..opq", b'0', b"", b"");
+    entry(&mut b, b"usr/bin/tool", b'0', b"v2", b"");
+    entry(&mut b, b"usr/lib/libx.so", b'0', b"lib", b"");
+    let oci = tmp.path().join("oci");
+    layout(&oci, &[finish(a), finish(b)]);
+    let dest = tmp.path().join("root");
+    let out = extract(&oci, &dest, &["--flatten", "--path", "/usr/bin"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "passing over other paths is no skip: {err}"
+    );
+    assert!(!err.contains("outside the requested path"), "{err}");
+    assert_eq!(
+        std::fs::read(dest.join("usr/bin/tool")).unwrap_or_default(),
+        b"v2"
+    );
+    assert!(!dest.join("usr/bin/old").exists(), "the opaque dir hid it");
+    assert!(!dest.join("usr/lib").exists() && !dest.join("etc").exists());
+}
+
+#[test]
+fn a_layer_blob_that_does_not_match_its_digest_fails_the_extraction() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut l = Vec::new();
+    entry(&mut l, b"bin/tool", b'0', b"genuine", b"");
+    let layer = finish(l);
+    let oci = tmp.path().join("oci");
+    layout(&oci, std::slice::from_ref(&layer));
+    // Same size, other content: only the digest can tell.
+    let blob = oci
+        .join("blobs/sha256")
+        .join(sha(&layer).trim_start_matches("sha256:"));
+    let tampered = String::from_utf8_lossy(&layer).replace("genuine", "TAMPERD");
+    std::fs::write(&blob, tampered.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let dest = tmp.path().join("dest");
+    let out = extract(&oci, &dest, &["--flatten"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("digest"), "{err}");
+}

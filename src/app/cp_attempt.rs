@@ -88,6 +88,10 @@ pub(crate) struct Attempt {
 impl Attempt {
     /// Whether it broke in a way another attempt can repair.
     pub(crate) fn broke(&self) -> bool {
+        // a local failure (missing directory, disk full) is not repaired by reconnecting
+        if matches!(self.unpacked, Err(TransferError::Destination { .. })) {
+            return false;
+        }
         matches!(
             self.unpacked,
             Err(TransferError::Truncated { .. }) | Err(TransferError::Archive { .. })
@@ -176,6 +180,18 @@ pub(crate) async fn attempt(
         (res, summary, notes)
     });
     let (unpacked, summary, notes) = unpack.await.map_err(|_| Error::CopyIncomplete)?;
+    if let Err(TransferError::Destination { .. }) = &unpacked {
+        // The unpack stopped reading: the remote side can only block on a full pipe now, so
+        // waiting for its status would end in the idle timeout. Give the session up.
+        stderr.abort();
+        return Ok(Attempt {
+            unpacked,
+            summary,
+            messages: notes,
+            status: ExecStatus::Missing,
+            stalled: false,
+        });
+    }
     let status = session.finish().await;
     let mut messages = stderr.await.unwrap_or_default();
     messages.extend(notes);

@@ -17,7 +17,8 @@ use crate::report::{Reporter, TaskId};
 use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
     ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
-    classify_outcome, fresh_nonce, parse_prescan, plan_download, prescan_argv, walk_argv,
+    classify_outcome, fresh_nonce, missing_source, parse_prescan, plan_download, prescan_argv,
+    walk_argv,
 };
 
 /// What the local destination is now.
@@ -26,6 +27,27 @@ fn local_kind(path: &std::path::Path) -> LocalKind {
         Ok(m) if m.is_dir() => LocalKind::Directory,
         Ok(_) => LocalKind::NonDirectory,
         Err(_) => LocalKind::Missing,
+    }
+}
+
+/// A destination that does not exist yet must have a directory to be created in (cp(1):
+/// "cannot create"); checked before anything runs in the container, so a local mistake is
+/// never waited for or retried.
+fn check_local_parent(root: &std::path::Path) -> Result<(), TransferError> {
+    if local_kind(root) != LocalKind::Missing {
+        return Ok(());
+    }
+    let parent = match root.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if parent.is_dir() {
+        Ok(())
+    } else {
+        Err(TransferError::DestinationParentMissing {
+            path: root.to_path_buf(),
+            parent: parent.to_path_buf(),
+        })
     }
 }
 
@@ -48,6 +70,7 @@ pub(crate) async fn run(
         Reader::Walk => TarCapabilities::MINIMAL,
     };
     let mut plan = plan_download(from, to, local_kind(&to.path), &caps, &opts)?;
+    check_local_parent(&plan.local_root)?;
     let kind = match reader {
         Reader::Tar(_) => {
             for note in &plan.notes {
@@ -97,6 +120,10 @@ pub(crate) async fn run(
             idle: r.idle_timeout,
         };
         let a = attempt(target, &spec, summary, reporter).await?;
+        if let Some(e) = missing_source(&plan, &a.messages, from.path.as_str()) {
+            reporter.task_finished(task);
+            return Err(e.into());
+        }
         if a.stalled {
             reporter.warn(&format_args!(
                 "nothing arrived from the container for {} (--idle-timeout): treating the connection as dropped",

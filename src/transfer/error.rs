@@ -58,6 +58,27 @@ pub enum TransferError {
         #[source]
         source: io::Error,
     },
+    /// The local destination does not exist and its parent is no directory (cp(1): "cannot
+    /// create"): found before anything runs in the container.
+    #[error("create `{}`: its parent `{}` is not an existing directory", path.display(), parent.display())]
+    DestinationParentMissing {
+        /// The local path the copy would create.
+        path: PathBuf,
+        /// Its parent, which is missing or not a directory.
+        parent: PathBuf,
+    },
+    /// The remote source path does not exist (the container's tar could not stat it).
+    #[error("find the source: no such file or directory in the container: {path}")]
+    RemoteSourceMissing {
+        /// The remote path as given, escaped.
+        path: String,
+    },
+    /// A remote glob matched nothing.
+    #[error("find the source: no match for {pattern}")]
+    RemoteNoMatch {
+        /// The remote path with its pattern, as given, escaped.
+        pattern: String,
+    },
     /// The container has a shell but no tar, and an upload needs tar.
     #[error(
         "upload into pod '{pod}' container '{container}': it has a shell but no tar, which uploads need; retry with --debug-image IMAGE to copy through an ephemeral container that has tar, or send single files with `kubectl exec -i POD -- sh -c 'cat > \"$1\"' sh PATH < FILE`"

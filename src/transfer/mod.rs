@@ -17,6 +17,7 @@ pub mod prescan;
 pub mod remote_stderr;
 pub mod resume;
 pub mod safe_path;
+pub mod source_check;
 pub mod spec;
 mod stream_guard;
 pub mod unpack;
@@ -37,6 +38,7 @@ pub use plan::{
 pub use prescan::{PreScan, parse_prescan, prescan_argv};
 pub use remote_stderr::{RemoteMessage, classify_line};
 pub use resume::{Continuation, ResumeState, ResumeStrategy};
+pub use source_check::missing_source;
 pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };

@@ -273,3 +273,63 @@ fn without_a_terminal_or_with_quiet_there_is_no_bar_and_no_prescan() {
         "no bar, no pre-scan"
     );
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_directory_download_under_a_missing_local_parent_fails_at_once_naming_it() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    let root = plant_tree(&w);
+    // more than the exec buffers hold, so a remote tar nobody reads from blocks
+    write(&root.join("big.bin"), &vec![0x5a; 8 << 20]);
+    let dest = w.local("no/parent/x");
+    let started = std::time::Instant::now();
+    let out = w.cp("app:/data", &dest, &["--idle-timeout", "3s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "failed without waiting for the idle timeout: {err}"
+    );
+    assert!(
+        !err.contains("retry") && !err.contains("idle-timeout"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&w.local("no/parent").display().to_string()),
+        "the missing parent is named: {err}"
+    );
+    assert!(!w.local("no").exists());
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_missing_remote_path_is_a_clear_failure_without_retries() {
+    require_root();
+    for flavor in ["gnu", "busybox"] {
+        let w = World::new(flavor, "0:0");
+        plant_tree(&w);
+        let out = w.cp("app:/nonexistent", w.local("d"), &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flavor}: {err}");
+        assert!(
+            err.contains("no such file or directory in the container: /nonexistent"),
+            "{flavor}: {err}"
+        );
+        assert!(!err.contains("retry"), "{flavor}: {err}");
+        assert!(!w.local("d").exists(), "{flavor}");
+    }
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_remote_glob_matching_nothing_is_a_clear_failure_without_retries() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    write(&w.rootfs().join("data/logs/a.log"), b"a\n");
+    let out = w.cp("app:/data/logs/*.nomatch", w.local("d"), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no match for /data/logs/*.nomatch"), "{err}");
+    assert!(!err.contains("retry"), "{err}");
+}

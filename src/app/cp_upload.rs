@@ -18,7 +18,7 @@ use crate::transfer::outcome::Side;
 use crate::transfer::pack::{PackOptions, pack};
 use crate::transfer::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, LocalSpec, RemoteSpec, TarCapabilities,
-    UploadOptions, classify_outcome, parse_dest_check, plan_upload,
+    UploadOptions, classify_outcome, nothing_written, parse_dest_check, plan_upload,
 };
 
 async fn drain(mut r: Box<dyn AsyncRead + Send + Unpin>) {
@@ -129,11 +129,20 @@ pub(crate) async fn run(
             .filter_map(|m| m.skipped())
             .map(|s| ErrorLogRecord::new(&s, Side::Remote)),
     );
+    let remote_refused = (skipped.len() - pack_summary.skipped.len()) as u64;
+    let links = pack_summary.symlinks + pack_summary.hardlinks;
+    let sent = pack_summary.files + pack_summary.dirs + links;
+    let none = nothing_written(sent, remote_refused);
+    if none && !matches!(outcome, CopyOutcome::Failed(_)) {
+        outcome = CopyOutcome::Failed(FailureCause::NothingWritten);
+    }
+    // what was sent but refused was not copied: count it only when something landed
+    let keep = |n: u64| if none { 0 } else { n };
     let summary = CopySummary {
-        files: pack_summary.files,
-        dirs: pack_summary.dirs,
-        links: pack_summary.symlinks + pack_summary.hardlinks,
-        bytes: pack_summary.bytes,
+        files: keep(pack_summary.files),
+        dirs: keep(pack_summary.dirs),
+        links: keep(links),
+        bytes: keep(pack_summary.bytes),
         skipped_count: skipped.len() as u64,
         skipped,
     };

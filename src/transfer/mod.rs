@@ -29,6 +29,7 @@ pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
 pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
+    nothing_written,
 };
 pub use pack::{PackOptions, PackSummary, pack};
 pub use plan::{

@@ -37,6 +37,8 @@ pub enum FailureCause {
     RemoteStatus(i32),
     /// The remote tar lost entries it did not name (bsdtar after an unreadable entry).
     UnlistedLosses,
+    /// The container refused every entry sent (upload into a read-only directory).
+    NothingWritten,
     /// No byte moved for the idle timeout (and no retry was left).
     Stalled {
         /// The idle timeout.
@@ -55,6 +57,9 @@ impl std::fmt::Display for FailureCause {
                 f,
                 "the stream stalled: nothing arrived for {} (--idle-timeout), so the connection was given up",
                 super::idle::render_duration(*idle)
+            ),
+            Self::NothingWritten => f.write_str(
+                "nothing was written in the container: it refused every path (listed above)",
             ),
             Self::UnlistedLosses => f.write_str(
                 "the container's bsdtar stops reading a directory at an unreadable entry; entries after it are missing",
@@ -109,6 +114,12 @@ pub fn classify_outcome(
         }
         RemoteExit::Code(code) => CopyOutcome::Failed(FailureCause::RemoteStatus(code)),
     }
+}
+
+/// Whether an upload wrote nothing: the container's tar refused (named as a per-path
+/// problem) at least as many paths as were sent, and something was sent.
+pub fn nothing_written(sent_entries: u64, remote_refused: u64) -> bool {
+    sent_entries > 0 && remote_refused >= sent_entries
 }
 
 /// Which side a skipped path was skipped on.
@@ -331,5 +342,17 @@ mod tests {
             json,
             r#"{"path":"a\\nb","reason":"permission-denied","side":"remote"}"#
         );
+    }
+
+    #[test]
+    fn an_upload_wrote_nothing_only_when_every_sent_entry_was_refused() {
+        assert!(nothing_written(1, 1));
+        assert!(
+            nothing_written(3, 4),
+            "a refused directory names its files too"
+        );
+        assert!(!nothing_written(3, 2));
+        assert!(!nothing_written(0, 0), "an empty upload is not a failure");
+        assert!(!nothing_written(5, 0));
     }
 }

@@ -69,3 +69,32 @@ fn an_upload_the_container_stops_reading_fails_after_the_idle_timeout() {
     );
     assert!(started.elapsed().as_secs() < 40, "{:?}", started.elapsed());
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn an_upload_the_container_refuses_entirely_copies_nothing_and_exits_2() {
+    require_root();
+    let w = World::new("gnu", "1000:1000");
+    std::fs::create_dir_all(w.rootfs().join("ro")).unwrap_or_else(|e| panic!("{e}"));
+    chmod(&w.rootfs().join("ro"), 0o755);
+    let file = w.local("f.txt");
+    write(&file, b"data\n");
+    let tree = w.local("tree");
+    write(&tree.join("a.txt"), b"a\n");
+    write(&tree.join("sub/b.txt"), b"b\n");
+    for src in [&file, &tree] {
+        let out = w.cp(src, "app:/ro/", &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", src.display());
+        assert!(err.contains("0 file(s)"), "{}: {err}", src.display());
+        assert!(
+            err.contains("nothing was written"),
+            "{}: {err}",
+            src.display()
+        );
+    }
+    let entries = std::fs::read_dir(w.rootfs().join("ro"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .count();
+    assert_eq!(entries, 0);
+}

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::report::Reporter;
 use crate::transfer::{
     FilewiseStream, RemoteExit, RemoteMessage, TransferError, UnpackOptions, UnpackSummary,
-    classify_line,
+    classify_line, names_operand,
 };
 
 /// What produces the download stream.
@@ -48,11 +48,13 @@ pub(crate) fn remote_exit(status: &ExecStatus) -> RemoteExit {
 }
 
 /// Reads remote stderr line by line, reporting each per-path problem as it happens; lines it
-/// cannot explain are shown after `label` (`remote tar`, `remote find`).
+/// cannot explain are shown after `label` (`remote tar`, `remote find`). A line saying one
+/// of `operands` (see `operand_names`) is missing is no skip: the caller fails the copy.
 pub(crate) async fn drain_stderr(
     stderr: Option<Box<dyn AsyncRead + Send + Unpin>>,
     reporter: Arc<TerminalReporter>,
     label: &'static str,
+    operands: Vec<String>,
 ) -> Vec<RemoteMessage> {
     let Some(stderr) = stderr else {
         return Vec::new();
@@ -61,7 +63,9 @@ pub(crate) async fn drain_stderr(
     let mut out = Vec::new();
     while let Ok(Some(line)) = lines.next_segment().await {
         let msg = classify_line(&line);
-        if let Some(s) = msg.skipped() {
+        if names_operand(&msg, &operands) {
+            // reported by the caller as the copy's error
+        } else if let Some(s) = msg.skipped() {
             reporter.skipped(&s);
         } else if let RemoteMessage::Other(text) = &msg {
             reporter.warn(&format_args!("{label}: {text}"));
@@ -114,6 +118,8 @@ pub(crate) struct AttemptSpec<'a> {
     pub kind: &'a StreamKind,
     /// Give up after this long without a byte (`Duration::ZERO`: never).
     pub idle: std::time::Duration,
+    /// How the remote side names the source itself (`operand_names`).
+    pub operands: &'a [String],
 }
 
 /// Runs one exec and unpacks its stdout, continuing `summary`.
@@ -142,6 +148,7 @@ pub(crate) async fn attempt(
         session.stderr.take(),
         Arc::clone(reporter),
         label,
+        spec.operands.to_vec(),
     ));
     if let Some(mut w) = session.stdin.take() {
         let bytes = spec.stdin.to_vec();

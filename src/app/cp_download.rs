@@ -17,8 +17,8 @@ use crate::report::{Reporter, TaskId};
 use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
     ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
-    classify_outcome, fresh_nonce, missing_source, parse_prescan, plan_download, prescan_argv,
-    walk_argv,
+    classify_outcome, fresh_nonce, missing_source, operand_names, parse_prescan, plan_download,
+    prescan_argv, walk_argv,
 };
 
 /// What the local destination is now.
@@ -110,6 +110,7 @@ pub(crate) async fn run(
     let mut attempt_no = 0u32;
     let mut argv = plan.argv.clone();
     let mut stdin: Vec<u8> = Vec::new();
+    let operands = operand_names(&plan);
     let last = loop {
         let spec = AttemptSpec {
             argv: &argv,
@@ -118,6 +119,7 @@ pub(crate) async fn run(
             opts: &unpack_opts,
             kind: &kind,
             idle: r.idle_timeout,
+            operands: &operands,
         };
         let a = attempt(target, &spec, summary, reporter).await?;
         if let Some(e) = missing_source(&plan, &a.messages, from.path.as_str()) {

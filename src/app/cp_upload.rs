@@ -70,6 +70,7 @@ pub(crate) async fn run(
         session.stderr.take(),
         Arc::clone(reporter),
         "remote tar",
+        Vec::new(),
     ));
     if let Some(out) = session.stdout.take() {
         tokio::spawn(drain(out));

@@ -39,7 +39,7 @@ pub use plan::{
 pub use prescan::{PreScan, parse_prescan, prescan_argv};
 pub use remote_stderr::{RemoteMessage, classify_line};
 pub use resume::{Continuation, ResumeState, ResumeStrategy};
-pub use source_check::missing_source;
+pub use source_check::{missing_source, names_operand, operand_names};
 pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };

@@ -17,32 +17,37 @@ pub fn missing_source(
     messages: &[RemoteMessage],
     shown: &str,
 ) -> Option<TransferError> {
+    let names = operand_names(plan);
+    if !messages.iter().any(|m| names_operand(m, &names)) {
+        return None;
+    }
+    let shown = escape_for_display(shown.as_bytes());
+    Some(match plan.selection {
+        Selection::Glob { .. } => TransferError::RemoteNoMatch { pattern: shown },
+        _ => TransferError::RemoteSourceMissing { path: shown },
+    })
+}
+
+/// How the container's tar (or the selection script) names the plan's operand when it is
+/// missing, escaped like [`RemoteMessage`] paths; empty for a copy of `/`.
+pub fn operand_names(plan: &DownloadPlan) -> Vec<String> {
     let esc = |s: &str| escape_for_display(s.as_bytes());
-    let (operands, glob): (Vec<String>, bool) = match &plan.selection {
+    match &plan.selection {
         Selection::Named { parent, name } => {
             let mut names = vec![esc(parent)];
             if name != "." {
                 names.extend([esc(&format!("./{name}")), esc(name)]);
             }
-            (names, false)
+            names
         }
-        Selection::Glob { parent, pattern } => (vec![esc(pattern), esc(parent)], true),
-        Selection::Root { .. } => return None,
-    };
-    let missing = messages.iter().any(|m| match m {
-        RemoteMessage::Vanished { path } => operands.iter().any(|o| o == path),
-        _ => false,
-    });
-    if !missing {
-        return None;
+        Selection::Glob { parent, pattern } => vec![esc(pattern), esc(parent)],
+        Selection::Root { .. } => Vec::new(),
     }
-    Some(if glob {
-        TransferError::RemoteNoMatch {
-            pattern: esc(shown),
-        }
-    } else {
-        TransferError::RemoteSourceMissing { path: esc(shown) }
-    })
+}
+
+/// Whether `message` says one of `names` (from [`operand_names`]) does not exist.
+pub fn names_operand(message: &RemoteMessage, names: &[String]) -> bool {
+    matches!(message, RemoteMessage::Vanished { path } if names.iter().any(|n| n == path))
 }
 
 #[cfg(test)]

@@ -306,7 +306,7 @@ fn a_directory_download_under_a_missing_local_parent_fails_at_once_naming_it() {
 #[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
 fn a_missing_remote_path_is_a_clear_failure_without_retries() {
     require_root();
-    for flavor in ["gnu", "busybox"] {
+    for flavor in ["gnu", "busybox", "shell"] {
         let w = World::new(flavor, "0:0");
         plant_tree(&w);
         let out = w.cp("app:/nonexistent", w.local("d"), &[]);
@@ -317,6 +317,10 @@ fn a_missing_remote_path_is_a_clear_failure_without_retries() {
             "{flavor}: {err}"
         );
         assert!(!err.contains("retry"), "{flavor}: {err}");
+        assert!(
+            !err.contains("skipped"),
+            "the error, not a skip: {flavor}: {err}"
+        );
         assert!(!w.local("d").exists(), "{flavor}");
     }
 }
@@ -331,5 +335,5 @@ fn a_remote_glob_matching_nothing_is_a_clear_failure_without_retries() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no match for /data/logs/*.nomatch"), "{err}");
-    assert!(!err.contains("retry"), "{err}");
+    assert!(!err.contains("retry") && !err.contains("skipped"), "{err}");
 }

@@ -303,9 +303,9 @@ fn a_missing_source_kubectl_exits_0_and_we_report_it_non_zero() {
     );
     assert!(!lexists(&w.local("out-kubectl")));
     assert_eq!(ours.status.code(), Some(2), "{}", stderr(&ours));
-    // The remote tar runs in `/no` (`-C /no ./such`), so that is the path it names.
+    // The remote tar runs in `/no` (`-C /no ./such`) and names that; we name the source.
     assert!(
-        stderr(&ours).contains("/no: vanished"),
+        stderr(&ours).contains("no such file or directory in the container: /no/such"),
         "we name the missing path: {}",
         stderr(&ours)
     );

@@ -127,7 +127,9 @@ pub struct RecoverArgs {
     #[arg(long, value_enum, default_value_t = FilesMode::Copy)]
     pub files: FilesMode,
     /// At most this many listed files per layer.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    // Negative numbers reach the parser (not clap's "unexpected argument '-1'" tip), which
+    // says what N may be.
+    #[arg(long, value_name = "N", default_value_t = 50, allow_negative_numbers = true, value_parser = parse_max_files)]
     pub max_files: usize,
     /// Also list vendored and cache paths (node_modules, __pycache__, apt lists, ...).
     #[arg(long)]
@@ -259,8 +261,18 @@ pub struct ExtractArgs {
     pub registry: RegistryArgs,
 }
 
+/// `--max-files N`: a whole number >= 0 (0 lists no files, only the count).
+fn parse_max_files(value: &str) -> Result<usize, String> {
+    value.trim().parse::<usize>().map_err(|_| {
+        format!("N must be a whole number >= 0 (0 shows only the counts), not `{value}`")
+    })
+}
+
 /// `diff` arguments.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Exit codes (like diff(1)): 0 the images are the same (identical recovered Dockerfiles and
+layers); 1 they differ; 2 failure (an image could not be read, bad arguments).")]
 pub struct DiffArgs {
     /// The first image.
     #[arg(value_name = "SOURCE_A")]

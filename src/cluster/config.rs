@@ -155,12 +155,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterErro
         KubeconfigFiles::Missing(named) => match kube::Config::incluster() {
             Ok(config) => config,
             // Name the file once, with no in-cluster causes: the user meant the file.
-            Err(_) => {
-                return Err(ClusterError::Kubeconfig {
-                    path: named.first().cloned(),
-                    source: kube::config::KubeconfigError::FindPath,
-                });
-            }
+            Err(_) => return Err(ClusterError::KubeconfigMissing { paths: named }),
         },
         KubeconfigFiles::None => kube::Config::incluster().map_err(ClusterError::NoConfig)?,
     };

@@ -14,6 +14,16 @@ pub enum ClusterError {
         #[source]
         source: kube::config::KubeconfigError,
     },
+    /// `KUBECONFIG` names only files that do not exist, and this is not a pod.
+    #[error(
+        "load the kubeconfig: KUBECONFIG names {}, {}",
+        paths.iter().map(|p| format!("'{}'", p.display())).collect::<Vec<_>>().join(", "),
+        if paths.len() == 1 { "which does not exist" } else { "none of which exists" }
+    )]
+    KubeconfigMissing {
+        /// The files `KUBECONFIG` names.
+        paths: Vec<PathBuf>,
+    },
     /// Neither a kubeconfig nor an in-cluster service account exists.
     #[error(
         "find cluster credentials: no kubeconfig (set KUBECONFIG or pass --kubeconfig) and not running in a pod"

@@ -38,6 +38,19 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     }
 }
 
+/// Why bytes that [`sniff`] calls [`Sniffed::Unknown`] cannot be read, as a message fragment.
+/// Empty input says so, and for standard input shows how to pipe an image in.
+pub(crate) fn describe_unknown(head: &[u8], from_stdin: bool) -> String {
+    match (head.is_empty(), from_stdin) {
+        (true, true) => "standard input is empty; pipe an image into it, e.g. \
+                         `skopeo inspect --raw --config docker://alpine:3.20 | kubectl dfimage -` \
+                         or `docker save alpine:3.20 | kubectl dfimage -`"
+            .to_owned(),
+        (true, false) => "the file is empty".to_owned(),
+        (false, _) => "it is neither a tar archive nor JSON".to_owned(),
+    }
+}
+
 /// What a JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonKind {
@@ -95,6 +108,14 @@ mod tests {
         assert_eq!(sniff(&tar), Sniffed::Tar);
         assert_eq!(sniff(b"  \n{\"a\":1}"), Sniffed::Json);
         assert_eq!(sniff(b"hello"), Sniffed::Unknown);
+    }
+
+    #[test]
+    fn empty_input_is_named_and_stdin_gets_a_pipe_example() {
+        let stdin = describe_unknown(b"", true);
+        assert!(stdin.contains("standard input is empty") && stdin.contains("| kubectl dfimage -"));
+        assert_eq!(describe_unknown(b"", false), "the file is empty");
+        assert!(describe_unknown(b"hello", true).contains("neither a tar archive nor JSON"));
     }
 
     #[test]

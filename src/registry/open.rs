@@ -11,11 +11,11 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::credentials::{CredentialEnv, find_credentials};
-use super::detect::{JsonKind, Sniffed, classify_json, sniff};
+use super::detect::{JsonKind, Sniffed, classify_json, describe_unknown, sniff};
 use super::error::RegistryError;
 use super::layout::{Start, choose_start};
 use super::manifest::{CONFIG_LIMIT, Document, MANIFEST_LIMIT, parse_document};
-use super::open_archive::open_docker_archive;
+use super::open_archive::{missing_member, open_docker_archive};
 use super::opened::{FetchOptions, OpenedImage, TempFile};
 use super::resolve::{Current, fetch_document, raw_config, resolve};
 use super::source::SourceSpec;
@@ -162,13 +162,13 @@ async fn open_layout(
     wanted: &Platform,
     temp: Option<Arc<TempFile>>,
 ) -> Result<OpenedImage, RegistryError> {
-    let index_json = store
+    let Some(index_json) = store
         .read_named("index.json", "index.json", MANIFEST_LIMIT)
         .await?
-        .ok_or_else(|| RegistryError::UnknownFormat {
-            path: PathBuf::from(&display),
-            detail: "it has no index.json".into(),
-        })?;
+    else {
+        // A missing directory, or an archive cut short, says so rather than "no index.json".
+        return Err(missing_member(&store, &display, "index.json").await);
+    };
     let hint = format!("{display}:TAG");
     let first = match choose_start(&index_json, tag, &display, &hint)? {
         Start::Entry(desc) => fetch_document(&store, &display, &desc).await?,
@@ -228,7 +228,7 @@ async fn open_path(path: &Path, wanted: &Platform) -> Result<OpenedImage, Regist
         }),
         Sniffed::Unknown => Err(RegistryError::UnknownFormat {
             path: path.to_path_buf(),
-            detail: "it is neither a tar archive nor JSON".into(),
+            detail: describe_unknown(&head[..n], false),
         }),
     }
 }
@@ -268,10 +268,7 @@ async fn open_tar(
     } else if has("index.json") {
         open_layout(store, format!("oci-archive:{display}"), None, wanted, temp).await
     } else {
-        Err(RegistryError::UnknownFormat {
-            path: PathBuf::from(display),
-            detail: "it is a tar without index.json or manifest.json".into(),
-        })
+        Err(missing_member(&store, &display, "index.json or manifest.json").await)
     }
 }
 
@@ -343,7 +340,7 @@ pub async fn open_reader<R: AsyncRead + Unpin>(
         }),
         Sniffed::Unknown => Err(RegistryError::UnknownFormat {
             path: PathBuf::from("-"),
-            detail: "it is neither a tar archive nor JSON".into(),
+            detail: describe_unknown(&head, true),
         }),
     }
 }

@@ -190,3 +190,105 @@ fn a_kubeconfig_env_naming_a_missing_file_names_it_once_and_no_in_cluster_causes
     );
     assert!(err.matches("caused by").count() <= 1, "{err}");
 }
+
+/// An oci-archive as skopeo writes it (blobs first, index.json and oci-layout last), cut
+/// inside its blob: index.json is lost with the end.
+#[test]
+fn a_truncated_oci_archive_is_reported_as_truncated_not_as_having_no_index_json() {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, len) in [
+        ("blobs/sha256/aa", 8192usize),
+        ("index.json", 2),
+        ("oci-layout", 2),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(len as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, vec![b'{'; len].as_slice())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let whole = b.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("img.tar");
+    std::fs::write(&file, &whole[..512 + 5000]).unwrap_or_else(|e| panic!("{e}"));
+    for source in [
+        format!("oci-archive:{}", file.display()),
+        file.display().to_string(),
+    ] {
+        let out = bin()
+            .arg(&source)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(2), "{source}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("truncated") && err.contains("5000 of 8192"),
+            "{source}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_layout_directory_that_does_not_exist_is_named_as_missing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("no-layout");
+    let out = bin()
+        .arg(format!("oci:{}", missing.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no such directory") && !err.contains("index.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_stdin_says_it_is_empty_and_shows_a_pipe() {
+    let out = bin()
+        .arg("-")
+        .write_stdin(Vec::new())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("standard input is empty")
+            && err.contains("| kubectl dfimage -")
+            && !err.contains("neither a tar archive nor JSON"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_negative_max_files_says_what_n_may_be() {
+    for args in [["--max-files", "-1"], ["--max-files=-1", "x"]] {
+        let out = bin()
+            .args(args)
+            .arg("alpine")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(">= 0") && !err.contains("tip: to pass"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn diff_help_states_its_exit_codes() {
+    let out = bin()
+        .args(["diff", "--help"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("0 the images are the same") && help.contains("1 they differ"),
+        "{help}"
+    );
+}

@@ -2,4 +2,5 @@
 //! archives are read by `registry::store` directly.
 
 mod classify;
+mod clients;
 pub(crate) mod remote;

@@ -2,8 +2,9 @@
 //!
 //! Owns the connection policy (HTTPS, or plain HTTP with `--plain-http`; loopback hosts try
 //! plain HTTP first and then HTTPS, see [`connect`]), the auth
-//! attempts (one fresh oci-client `Client` per credential, since a client keeps the first
-//! credentials it saw), error classification and the count of bytes received. It never
+//! attempts (one oci-client `Client` per credential, since a client keeps the first
+//! credentials it saw; `clients.rs` reuses them within the process), error classification
+//! and the count of bytes received. It never
 //! interprets manifests: it returns bytes and digests.
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::registry::error::RegistryError;
 use crate::registry::manifest::{ACCEPTED_MANIFEST_TYPES, MANIFEST_LIMIT};
 
 use super::classify::{Failure, classify};
+use super::clients::client_for;
 
 const USER_AGENT: &str = concat!("kubectl-dfimage/", env!("CARGO_PKG_VERSION"));
 
@@ -145,7 +147,13 @@ pub(crate) async fn connect(
         let more_schemes = i + 1 < schemes.len();
         let mut tried: Vec<String> = Vec::new();
         for (label, auth) in &attempts {
-            let client = build_client(conn, http)?;
+            let credential = match auth {
+                RegistryAuth::Basic(user, password) => Some((user.as_str(), password.as_str())),
+                _ => None,
+            };
+            let client = client_for(conn, http, image.api_host(), credential, || {
+                build_client(conn, http)
+            })?;
             let result = client
                 .pull_manifest_raw(image.as_reference(), auth, &ACCEPTED_MANIFEST_TYPES)
                 .await;

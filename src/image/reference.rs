@@ -2,7 +2,7 @@
 //!
 //! Pure. `alpine` → `docker.io/library/alpine:latest`, `index.docker.io/x` → `docker.io/x`,
 //! `host:port/repo@sha256:…` kept as written. The grammar (the Go distribution library's, plus
-//! bracketed IPv6 hosts) is checked in [`grammar`]; the value underneath is oci-spec's
+//! bracketed IPv6 hosts) is checked in `grammar.rs`; the value underneath is oci-spec's
 //! `Reference`, which oci-client takes. Opens nothing; the registry module turns an
 //! `ImageRef` into requests.
 

@@ -52,7 +52,7 @@ fi
 }
 pub(crate) use select_prelude;
 
-/// The remote script: [`select_prelude`], then the walk. Arguments as there; `$RECORDS`
+/// The remote script: `select_prelude`, then the walk. Arguments as there; `$RECORDS`
 /// holds [`RECORD_SCRIPT`].
 pub const WALK_SCRIPT: &str = concat!(
     select_prelude!(),

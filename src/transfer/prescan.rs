@@ -14,7 +14,7 @@
 use super::filewise::{select_prelude, selection_args};
 use super::plan::DownloadPlan;
 
-/// The pre-scan script; arguments as for [`select_prelude`].
+/// The pre-scan script; arguments as for `select_prelude`.
 pub const PRESCAN_SCRIPT: &str = concat!(
     select_prelude!(),
     "fx= dx=

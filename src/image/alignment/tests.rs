@@ -38,20 +38,27 @@ fn files(list: &[&str]) -> Vec<LayerEntry> {
         .collect()
 }
 
+/// The recovery under each alignment.
+fn both(cfg: &ImageConfig) -> (Recovery, Recovery) {
+    let input = RecoverInput {
+        config: cfg,
+        layers: &[],
+        annotations: &BTreeMap::new(),
+        has_layers: false,
+    };
+    (
+        recover_aligned(&input, Some(Alignment::Start)),
+        recover_aligned(&input, Some(Alignment::End)),
+    )
+}
+
 const ADD: &str = "/bin/sh -c #(nop) ADD file:0123abcd in / ";
 const COPY: &str = "/bin/sh -c #(nop) COPY dir:4567cdef in /app ";
 
 #[test]
 fn a_layer_without_history_at_the_start_is_found_by_the_copy_destination() {
     let cfg = config(3, &[(ADD, false), (COPY, false)]);
-    let input = RecoverInput {
-        config: &cfg,
-        layers: &[],
-        annotations: &BTreeMap::new(),
-        has_layers: false,
-    };
-    let start = recover_aligned(&input, Some(Alignment::Start));
-    let end = recover_aligned(&input, Some(Alignment::End));
+    let (start, end) = both(&cfg);
     assert!(is_ambiguous(&start) && is_ambiguous(&end));
     let listed: BTreeMap<usize, Vec<LayerEntry>> = [
         (0, files(&["bin/", "bin/sh"])),
@@ -82,14 +89,7 @@ fn a_layer_without_history_at_the_start_is_found_by_the_copy_destination() {
 #[test]
 fn a_tie_keeps_the_default_and_unlisted_layers_are_neutral() {
     let cfg = config(3, &[(ADD, false), (COPY, false)]);
-    let input = RecoverInput {
-        config: &cfg,
-        layers: &[],
-        annotations: &BTreeMap::new(),
-        has_layers: false,
-    };
-    let start = recover_aligned(&input, Some(Alignment::Start));
-    let end = recover_aligned(&input, Some(Alignment::End));
+    let (start, end) = both(&cfg);
     let none = |_: usize| None;
     assert_eq!(fit(&start, none), Fit::default());
     assert!(!prefer_alternative(fit(&start, none), fit(&end, none)));

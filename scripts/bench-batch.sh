@@ -18,6 +18,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+# shellcheck source=scripts/lib/bench-doc.sh
+. "$REPO/scripts/lib/bench-doc.sh"
 export WORLD_STATE=${WORLD_STATE:-$REPO/.state/world}
 RUNS=${RUNS:-10}
 PREFIX=${PREFIX:-batch}
@@ -140,9 +142,6 @@ verdict=met
 awk -v r="$ratio" 'BEGIN {exit !(r > 1.5)}' && verdict="missed (time ratio)"
 [ "$counts_ok" = yes ] || verdict="missed (fetch counts)"
 
-commit=$(git rev-parse --short HEAD)
-dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 section=$(
 	cat <<EOF
 <!-- bench-batch:begin (written by scripts/bench-batch.sh; edit the script, not this) -->
@@ -162,26 +161,12 @@ ${rows%$'\n'}
 
 Batch / slowest single image (\`$slowest_name\`, $slowest ms): **$ratio** (target <= 1.5); requests to
 other repositories during the counted run: $other. Targets: **$verdict**.
-Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
-$(date -u +%Y-%m-%d), repo at commit \`$commit\`$dirty; binary: \`$("$BIN" --version | head -n 1)\` (release profile).
+$(bench_footer "$BIN")
 <!-- bench-batch:end -->
 EOF
 )
 
-[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures measured on the project machines; each section names its script.\n' >"$DOC"
-if grep -q '<!-- bench-batch:begin' "$DOC"; then
-	new=$section awk '
-		/<!-- bench-batch:begin/ {print ENVIRON["new"]; skip = 1; next}
-		/<!-- bench-batch:end/ {skip = 0; next}
-		!skip {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-elif grep -q '^## Not yet measured' "$DOC"; then
-	new=$section awk '/^## Not yet measured/ {print ENVIRON["new"]; print ""} {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-else
-	printf '\n%s\n' "$section" >>"$DOC"
-fi
-printf '%s\n' "$section"
+bench_write_section batch "$section" "$DOC"
 if [ "$counts_ok" != yes ]; then
 	echo "bench: FAILED: a manifest or config was not fetched exactly once during the batch run" >&2
 	cat "$WORK/access.log" >&2

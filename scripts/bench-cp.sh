@@ -18,6 +18,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+# shellcheck source=scripts/lib/bench-doc.sh
+. "$REPO/scripts/lib/bench-doc.sh"
 RUNS=${RUNS:-5}
 SMALL_FILES=${SMALL_FILES:-10000}
 BIG_MIB=${BIG_MIB:-1024}
@@ -141,11 +143,8 @@ for what in big small; do
 done
 
 verdict=met
-[ -n "$misses" ] && verdict="missed (${misses#, })"
 profile_of() { case "$1" in */release/*) echo "release profile" ;; *) echo "NOT the release profile: $1" ;; esac; }
-commit=$(git rev-parse --short HEAD)
-dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+[ -n "$misses" ] && verdict="missed (${misses#, })"
 section=$(
 	cat <<EOF
 <!-- bench-cp:begin (written by scripts/bench-cp.sh; edit the script, not this) -->
@@ -166,28 +165,12 @@ about +-30 %.
 ${rows%$'\n'}
 
 Targets: <= 0.9x kubectl cp, <= 1.1x the raw pipe, peak RSS <= 64 MiB: **$verdict**.
-Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
-$(date -u +%Y-%m-%d), repo at commit \`$commit\`$dirty; binary: \`$("$BIN" --version | head -n 1)\` ($(profile_of "$BIN")).
+$(bench_footer "$BIN")
 <!-- bench-cp:end -->
 EOF
 )
 
-mkdir -p "$(dirname "$DOC")"
-[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures measured on the project machines; each section names its script.\n' >"$DOC"
-if grep -q '<!-- bench-cp:begin' "$DOC"; then
-	awk -v new="$section" '
-		/<!-- bench-cp:begin/ {print new; skip = 1; next}
-		/<!-- bench-cp:end/ {skip = 0; next}
-		!skip {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-else
-	# Before "Not yet measured", after the other sections.
-	awk -v new="$section" '
-		/^## Not yet measured/ && !done {print new; print ""; done = 1}
-		{print}
-		END {if (!done) {print ""; print new}}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-fi
+bench_write_section cp "$section" "$DOC" >/dev/null
 # The cp line of "Not yet measured" is answered by the section above.
 awk '
 	/^- `cp` vs `kubectl cp` vs the raw/ {drop = 1; next}

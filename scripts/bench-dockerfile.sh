@@ -16,6 +16,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+# shellcheck source=scripts/lib/bench-doc.sh
+. "$REPO/scripts/lib/bench-doc.sh"
 export WORLD_STATE=${WORLD_STATE:-$REPO/.state/world}
 RUNS=${RUNS:-10}
 DOC=$REPO/docs/benchmarks.md
@@ -89,9 +91,6 @@ for tag in app:classic big:latest; do
 	done
 done
 
-commit=$(git rev-parse --short HEAD)
-dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 section=$(
 	cat <<EOF
 <!-- bench-dockerfile:begin (written by scripts/bench-dockerfile.sh; edit the script, not this) -->
@@ -111,21 +110,9 @@ this ran, so single figures vary by about +-30 %.
 ${rows%$'\n'}
 
 Targets (the \`--files none\` rows): ratio <= 1.0 and < 64 KiB sent whatever the image size: **$verdict**.
-Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
-$(date -u +%Y-%m-%d), repo at commit \`$commit\`$dirty; binary: \`$("$BIN" --version | head -n 1)\` (release profile).
+$(bench_footer "$BIN")
 <!-- bench-dockerfile:end -->
 EOF
 )
 
-mkdir -p "$(dirname "$DOC")"
-[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures measured on the project machines; each section names its script.\n' >"$DOC"
-if grep -q '<!-- bench-dockerfile:begin' "$DOC"; then
-	awk -v new="$section" '
-		/<!-- bench-dockerfile:begin/ {print new; skip = 1; next}
-		/<!-- bench-dockerfile:end/ {skip = 0; next}
-		!skip {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-else
-	printf '\n%s\n' "$section" >>"$DOC"
-fi
-printf '%s\n' "$section"
+bench_write_section dockerfile "$section" "$DOC"

@@ -19,6 +19,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+# shellcheck source=scripts/lib/bench-doc.sh
+. "$REPO/scripts/lib/bench-doc.sh"
 export WORLD_STATE=${WORLD_STATE:-$REPO/.state/world}
 RUNS=${RUNS:-5}
 DOC=$REPO/docs/benchmarks.md
@@ -82,9 +84,6 @@ verdict=met
 awk -v r="$ratio" 'BEGIN {exit !(r < 0.9)}' && verdict="missed (throughput)"
 [ "$rss_kib" -le 65536 ] || verdict="missed (RSS)"
 
-commit=$(git rev-parse --short HEAD)
-dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 fmt_ms() { awk -v s="$1" 'BEGIN {printf "%.0f ms", s * 1000}'; }
 section=$(
 	cat <<EOF
@@ -106,23 +105,9 @@ from \`/usr/bin/time -v\` for one more run of ours.
 
 Ratio (ours / pipeline): **$ratio** (target >= 0.9); our peak RSS: **$rss_mib MiB** (target <= 64 MiB).
 Targets: **$verdict**.
-Machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);
-$(date -u +%Y-%m-%d), repo at commit \`$commit\`$dirty; binary: \`$("$BIN" --version | head -n 1)\` (release profile).
+$(bench_footer "$BIN")
 <!-- bench-layers:end -->
 EOF
 )
 
-[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures measured on the project machines; each section names its script.\n' >"$DOC"
-if grep -q '<!-- bench-layers:begin' "$DOC"; then
-	new=$section awk '
-		/<!-- bench-layers:begin/ {print ENVIRON["new"]; skip = 1; next}
-		/<!-- bench-layers:end/ {skip = 0; next}
-		!skip {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-elif grep -q '^## Not yet measured' "$DOC"; then
-	new=$section awk '/^## Not yet measured/ {print ENVIRON["new"]; print ""} {print}' "$DOC" >"$DOC.tmp"
-	mv "$DOC.tmp" "$DOC"
-else
-	printf '\n%s\n' "$section" >>"$DOC"
-fi
-printf '%s\n' "$section"
+bench_write_section layers "$section" "$DOC"

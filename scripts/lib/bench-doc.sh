@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts/bench-*.sh benchmarks (source it): the machine/commit footer of a
 # section and writing a section into docs/benchmarks.md between its markers.
 
@@ -6,6 +7,7 @@
 bench_footer() {
 	local bin=$1 commit dirty cpu mem profile
 	commit=$(git rev-parse --short HEAD)
+	# shellcheck disable=SC2015  # echo cannot fail
 	dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with local changes)" || true)
 	cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
@@ -13,6 +15,7 @@ bench_footer() {
 	*/release/*) profile="release profile" ;;
 	*) profile="NOT the release profile: $bin" ;;
 	esac
+	# shellcheck disable=SC2016  # the backticks are Markdown
 	printf 'Machine: %s cores, %s, %s;\n%s, repo at commit `%s`%s; binary: `%s` (%s).' \
 		"$(nproc)" "$cpu" "$mem" "$(date -u +%Y-%m-%d)" "$commit" "$dirty" \
 		"$("$bin" --version | head -n 1)" "$profile"

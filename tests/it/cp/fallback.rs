@@ -114,17 +114,7 @@ fn unreadable_paths_under_uid_1000_are_listed_once_and_the_walk_goes_on_with_exi
     require_root();
     let w = World::new("shell", "1000:1000");
     let root = plant(&w);
-    write(&root.join("secret"), b"root only\n");
-    chmod(&root.join("secret"), 0o600);
-    write(&root.join("locked/inner"), b"x");
-    chmod(&root.join("locked"), 0o700);
-    chmod(&root.join("a.txt"), 0o644);
-    let log = w.local("errors.jsonl");
-    let out = w.cp(
-        "app:/data",
-        w.local("out"),
-        &["--error-log", log.to_str().unwrap_or_default()],
-    );
+    let (out, log) = copy_with_unreadable_paths(&w, &root);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.matches("secret").count(), 1, "each path once: {err}");

@@ -144,3 +144,21 @@ pub fn link_target(p: &Path) -> String {
         .map(|t| t.display().to_string())
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// Adds what a uid-1000 container cannot read under `root` (a root-only 0600 file and 0700
+/// dir; `a.txt` stays readable) and copies `app:/data` with `--error-log`: the output and
+/// the log's path.
+pub fn copy_with_unreadable_paths(w: &World, root: &Path) -> (Output, PathBuf) {
+    write(&root.join("secret"), b"root only\n");
+    chmod(&root.join("secret"), 0o600);
+    write(&root.join("locked/inner"), b"x");
+    chmod(&root.join("locked"), 0o700);
+    chmod(&root.join("a.txt"), 0o644);
+    let log = w.local("errors.jsonl");
+    let out = w.cp(
+        "app:/data",
+        w.local("out"),
+        &["--error-log", log.to_str().unwrap_or_default()],
+    );
+    (out, log)
+}

@@ -116,24 +116,11 @@ fn safe(part: &str) -> String {
     }
 }
 
-/// The request each image is recovered with: `r` without the batch settings, owned so that
-/// a task can hold it.
+/// The request each image is recovered with: `r` without the batch settings.
 fn per_image_request(r: &RecoverRequest) -> RecoverRequest {
     RecoverRequest {
-        target: r.target.clone(),
-        container: r.container.clone(),
-        all_containers: r.all_containers,
-        format: r.format,
-        listing: r.listing,
-        max_files: r.max_files,
-        filter_noise: r.filter_noise,
-        secrets: r.secrets,
         batch: None,
-        bases: r.bases.clone(),
-        provenance: r.provenance,
-        registry: r.registry.clone(),
-        cluster: r.cluster.clone(),
-        output: r.output,
+        ..r.clone()
     }
 }
 

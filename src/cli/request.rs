@@ -94,7 +94,7 @@ pub enum Listing {
 }
 
 /// A Dockerfile recovery.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecoverRequest {
     /// What to recover.
     pub target: Target,

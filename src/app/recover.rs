@@ -144,9 +144,6 @@ pub(crate) async fn recover_image(
     let second =
         (opened.has_layers && r.listing != Listing::None && alignment::is_ambiguous(&first))
             .then(|| image::recover_aligned(&input, Some(alignment::other(default))));
-    let bases =
-        super::base_sources::gather(&opened, &config, &r.bases, &options, printer, reporter).await;
-    let mut partial = bases.partial;
     let mut to_read: Vec<usize> = layers_to_list(&first, r.listing, r.secrets)
         .into_iter()
         .chain(
@@ -158,19 +155,26 @@ pub(crate) async fn recover_image(
         .collect();
     to_read.sort_unstable();
     to_read.dedup();
-    let read = if !opened.has_layers {
-        if r.listing != Listing::None {
-            printer.notice(&format_args!(
-                "{}: a raw config has no layer blobs, so no file lists are shown",
-                opened.display_ref
-            ));
+    if !opened.has_layers && r.listing != Listing::None {
+        printer.notice(&format_args!(
+            "{}: a raw config has no layer blobs, so no file lists are shown",
+            opened.display_ref
+        ));
+    }
+    let reading = async {
+        if opened.has_layers {
+            listings::read_layers(&opened, &to_read, r, reporter).await
+        } else {
+            (listings::Read::new(), false)
         }
-        listings::Read::new()
-    } else {
-        let (read, failed) = listings::read_layers(&opened, &to_read, r, reporter).await;
-        partial |= failed;
-        read
     };
+    // Base evidence (attestations, --base candidates) and the layer listings are independent
+    // requests: made at the same time, not one after the other.
+    let (bases, (read, failed)) = tokio::join!(
+        super::base_sources::gather(&opened, &config, &r.bases, &options, printer, reporter),
+        reading
+    );
+    let mut partial = bases.partial | failed;
     let mut recovery = match second {
         Some(second) => {
             let entries = |i: usize| match read.get(&i) {

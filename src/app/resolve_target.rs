@@ -10,7 +10,7 @@ use crate::cli::request::RecoverRequest;
 use crate::cli::target::{Target, WorkloadKind};
 use crate::cluster::pod::{ContainerImage, Defaulting, choose_container};
 use crate::cluster::secrets::fetch_pull_secrets;
-use crate::cluster::workload::{Kind, Resolved, resolve};
+use crate::cluster::workload::{self, Kind, Resolved, resolve};
 use crate::cluster::{ClusterError, connect};
 use crate::error::Error;
 use crate::report::Reporter;
@@ -79,9 +79,25 @@ async fn workload_jobs(
         printer.notice(n);
     }
     let chosen = pick_containers(r, &resolved)?;
+    // The node (for the platform) and the pull secrets both need only the pod: one round
+    // trip for both instead of one after the other.
+    let (node_platform, secrets) = tokio::join!(
+        async {
+            match &resolved.node {
+                Some(node) => workload::node_platform(&conn.client, node).await,
+                None => None,
+            }
+        },
+        async {
+            match &resolved.pod {
+                Some(pod) => Some(fetch_pull_secrets(&conn.client, &conn.namespace, pod).await),
+                None => None,
+            }
+        }
+    );
     let mut extra_auth = Vec::new();
-    if let Some(pod) = &resolved.pod {
-        let secrets = fetch_pull_secrets(&conn.client, &conn.namespace, pod).await?;
+    if let Some(secrets) = secrets {
+        let secrets = secrets?;
         if secrets.forbidden {
             reporter.warn(&format_args!(
                 "not allowed to read secrets in namespace {}: using local registry credentials only",
@@ -107,7 +123,7 @@ async fn workload_jobs(
                 label,
                 ImageJob {
                     source: format!("docker://{}", c.image.reference),
-                    platform: resolved.node_platform.clone(),
+                    platform: node_platform.clone(),
                     extra_auth: extra_auth.clone(),
                     // A tag (not a digest) in the spec can move after the pod started.
                     tag_check: c

@@ -68,6 +68,8 @@ fn is_not_found(err: &kube::Error) -> bool {
 
 /// Reads the pull secrets of `pod`. A 403 on secrets or the service account sets
 /// `forbidden` instead of failing; a missing secret is skipped (the kubelet does the same).
+/// The pod's own secrets are read while the service account is, and the account's
+/// secrets all at once: two round trips whatever their number.
 pub async fn fetch_pull_secrets(
     client: &kube::Client,
     namespace: &str,
@@ -80,7 +82,10 @@ pub async fn fetch_pull_secrets(
         .and_then(|s| s.service_account_name.clone())
         .unwrap_or_else(|| "default".to_owned());
     let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
-    let sa = match sas.get(&sa_name).await {
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let pod_names = secret_names(pod, None);
+    let (sa, from_pod) = tokio::join!(sas.get(&sa_name), get_all(&secrets, &pod_names));
+    let sa = match sa {
         Ok(sa) => Some(sa),
         Err(e) if is_forbidden(&e) || is_not_found(&e) => {
             out.forbidden |= is_forbidden(&e);
@@ -93,15 +98,21 @@ pub async fn fetch_pull_secrets(
             });
         }
     };
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    for name in secret_names(pod, sa.as_ref()) {
-        match secrets.get(&name).await {
+    let sa_names: Vec<String> = secret_names(pod, sa.as_ref())
+        .into_iter()
+        .filter(|n| !pod_names.contains(n))
+        .collect();
+    let from_sa = get_all(&secrets, &sa_names).await;
+    let names = pod_names.into_iter().chain(sa_names);
+    for (name, result) in names.zip(from_pod.into_iter().chain(from_sa)) {
+        match result {
             Ok(secret) => {
                 if let Some(doc) = docker_config_of(&secret) {
                     out.configs.push(doc);
                     out.used.push(name);
                 }
             }
+            // Reading secrets is not allowed: say so once (the caller), use what was read.
             Err(e) if is_forbidden(&e) => {
                 out.forbidden = true;
                 break;
@@ -116,6 +127,11 @@ pub async fn fetch_pull_secrets(
         }
     }
     Ok(out)
+}
+
+/// GETs every named secret at once; results in the order of `names`.
+async fn get_all(secrets: &Api<Secret>, names: &[String]) -> Vec<Result<Secret, kube::Error>> {
+    futures_util::future::join_all(names.iter().map(|n| secrets.get(n))).await
 }
 
 #[cfg(test)]

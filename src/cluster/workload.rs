@@ -58,8 +58,9 @@ pub struct Resolved {
     pub containers: Vec<ContainerImage>,
     /// Annotations for container defaulting.
     pub annotations: BTreeMap<String, String>,
-    /// The node's `os/arch`, when the pod is scheduled.
-    pub node_platform: Option<String>,
+    /// The node the pod runs on, when it is scheduled (its platform: [`node_platform`],
+    /// fetched by the caller alongside the pull secrets).
+    pub node: Option<String>,
     /// What was picked, for a notice ("using pod x of deployment/y").
     pub notice: Option<String>,
 }
@@ -133,7 +134,7 @@ pub async fn resolve(
         Kind::Pod => {
             let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
             let pod = get_or_not_found(&pods, "pod", name, ns).await?;
-            return Ok(from_pod(client, pod, None).await);
+            return Ok(from_pod(pod, None));
         }
         Kind::Deployment => {
             let o = get_or_not_found(
@@ -232,7 +233,7 @@ pub async fn resolve(
         if let Some(pod) = list.iter().find(|p| is_running(p)).cloned() {
             let pod_name = pod.metadata.name.clone().unwrap_or_default();
             let notice = format!("using pod {pod_name} of {label} ({total} pod(s) match)");
-            return Ok(from_pod(client, pod, Some(notice)).await);
+            return Ok(from_pod(pod, Some(notice)));
         }
     }
     let template = template.ok_or_else(|| ClusterError::NoPods {
@@ -254,24 +255,19 @@ pub async fn resolve(
             .metadata
             .and_then(|m| m.annotations)
             .unwrap_or_default(),
-        node_platform: None,
+        node: None,
         notice: Some(format!(
             "no running pod of {label}: using its pod template's images"
         )),
     })
 }
 
-async fn from_pod(client: &kube::Client, pod: Pod, notice: Option<String>) -> Resolved {
-    let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-    let node_platform = match node {
-        Some(n) => node_platform(client, &n).await,
-        None => None,
-    };
+fn from_pod(pod: Pod, notice: Option<String>) -> Resolved {
     Resolved {
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
         pod_name: pod.metadata.name.clone().unwrap_or_default(),
         containers: containers(&pod),
         annotations: pod.metadata.annotations.clone().unwrap_or_default(),
-        node_platform,
         notice,
         pod: Some(pod),
     }

@@ -11,10 +11,13 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 
+use super::batch_refs::{
+    FailedReference, describe, distinct_references, recover_any, reference_of,
+};
 use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::recover::{ImageJob, recover_image};
+use super::recover::ImageJob;
 use crate::cli::request::{BatchSettings, RecoverRequest};
 use crate::cluster::connect;
 use crate::cluster::inventory::{InventoryRow, fetch_node_platforms, fetch_pods, rows};
@@ -51,12 +54,18 @@ fn secrets_key(pod: &Pod) -> SecretsKey {
 /// One distinct image and who runs it.
 #[derive(Debug, Clone, serde::Serialize)]
 struct IndexEntry {
+    /// The reference recovered through (or, when all failed, the first one tried).
     reference: String,
+    /// Every distinct reference the pods name for this digest, in the order tried.
+    references: Vec<String>,
     digest: Option<String>,
     path: String,
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// References that failed, with why (before one worked, or all of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failed_references: Vec<FailedReference>,
     used_by: Vec<InventoryRow>,
 }
 
@@ -184,20 +193,24 @@ pub async fn run(
     let mut jobs = Vec::new();
     for (key, users) in groups {
         let first = &users[0];
-        let extra_auth = pods_by_name
-            .get(&first.pod)
-            .and_then(|pod| secrets_cache.get(&secrets_key(pod)))
-            .cloned()
-            .unwrap_or_default();
-        let job = ImageJob {
-            source: format!("docker://{}", first.reference),
-            platform: first.platform.clone(),
-            extra_auth,
-            // Batch recovery fetches each digest once; the tag check would add fetches.
-            tag_check: None,
-        };
+        // Every reference the group's pods name reaches the same digest: when the first one
+        // fails (a mirror down, a registry that wants other credentials), the next is tried.
+        let group_jobs: Vec<ImageJob> = distinct_references(&users)
+            .into_iter()
+            .map(|(reference, pod)| ImageJob {
+                source: format!("docker://{reference}"),
+                platform: first.platform.clone(),
+                extra_auth: pods_by_name
+                    .get(&pod)
+                    .and_then(|pod| secrets_cache.get(&secrets_key(pod)))
+                    .cloned()
+                    .unwrap_or_default(),
+                // Batch recovery fetches each digest once; the tag check would add fetches.
+                tag_check: None,
+            })
+            .collect();
         let path = output_path(&batch.output_dir, &first.reference, &first.image);
-        jobs.push((key, users, job, path));
+        jobs.push((key, users, group_jobs, path));
     }
     let total = jobs.len();
     let overall = TaskId(0);
@@ -207,12 +220,12 @@ pub async fn run(
     // task would run those one after another on one core.
     let shared = Arc::new(per_image_request(r));
     let results = futures_util::stream::iter(jobs)
-        .map(|(_key, users, job, path)| {
+        .map(|(_key, users, group_jobs, path)| {
             let (shared, printer, reporter) = (Arc::clone(&shared), *printer, Arc::clone(reporter));
             let task = tokio::spawn(async move {
-                let res = recover_image(&job, &shared, &printer, &reporter).await;
+                let res = recover_any(&group_jobs, &shared, &printer, &reporter).await;
                 reporter.task_advanced(overall, 1);
-                (users, job, path, res)
+                (users, group_jobs, path, res)
             });
             async move {
                 match task.await {
@@ -229,8 +242,15 @@ pub async fn run(
     let mut index = Vec::new();
     let mut failed = Vec::new();
     let mut partial = false;
-    for (users, job, path, res) in results {
-        let reference = job.source.trim_start_matches("docker://").to_owned();
+    for (users, group_jobs, path, res) in results {
+        let references: Vec<String> = group_jobs
+            .iter()
+            .map(|j| reference_of(j).to_owned())
+            .collect();
+        // The reference that worked, else the first one tried.
+        let used = res.recovered.as_ref().map_or(0, |(i, _)| *i);
+        let reference = references.get(used).cloned().unwrap_or_default();
+        let tried = res.failures;
         let rel = path
             .strip_prefix(&batch.output_dir)
             .unwrap_or(&path)
@@ -238,8 +258,8 @@ pub async fn run(
             .display()
             .to_string();
         let digest = users[0].digest.clone();
-        let entry = match res {
-            Ok(rec) => {
+        let entry = match res.recovered {
+            Some((_, rec)) => {
                 partial |= rec.partial;
                 let file = path.join("Dockerfile");
                 let written =
@@ -247,10 +267,12 @@ pub async fn run(
                 match written {
                     Ok(()) => IndexEntry {
                         reference,
+                        references,
                         digest,
                         path: rel,
                         status: "ok",
                         error: None,
+                        failed_references: tried,
                         used_by: users,
                     },
                     Err(e) => {
@@ -261,15 +283,20 @@ pub async fn run(
                     }
                 }
             }
-            Err(e) => {
-                let message = super::recover::chain(&e);
-                failed.push(format!("{reference}: {message}"));
+            None => {
+                let message = describe(&tried);
+                failed.push(match tried.len() {
+                    1 => message.clone(),
+                    n => format!("{n} references to the same image: {message}"),
+                });
                 IndexEntry {
                     reference,
+                    references,
                     digest,
                     path: rel,
                     status: "failed",
                     error: Some(message),
+                    failed_references: tried,
                     used_by: users,
                 }
             }

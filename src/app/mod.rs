@@ -3,6 +3,7 @@
 
 mod base_sources;
 mod batch;
+mod batch_refs;
 mod completion;
 mod counting;
 mod cp;

@@ -54,14 +54,28 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
     let mut texts = Vec::new();
     let mut partial = false;
     let many = jobs.len() > 1;
+    let total = jobs.len();
+    // With several containers (--all-containers), one image that fails does not hide the
+    // others: each failure is reported and the run is partial, as with --all.
+    let mut failed = Vec::new();
     for (label, job) in jobs {
-        let recovered = recover_image(&job, &r, printer, &reporter).await?;
+        let recovered = match recover_image(&job, &r, printer, &reporter).await {
+            Ok(recovered) => recovered,
+            Err(e) if many => {
+                failed.push((label, e));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         partial |= recovered.partial;
         if many {
             texts.push(format!("# ---- {label} ----\n{}", recovered.text));
         } else {
             texts.push(recovered.text);
         }
+    }
+    if !failed.is_empty() {
+        return super::resolve_target::finish_containers(printer, &texts, &failed, total);
     }
     if !printer.product(&texts.join("\n"))? {
         return Ok(ExitStatus::Complete);

@@ -1,6 +1,8 @@
 //! SOURCE → the images to recover: an image source as is, or the containers of a pod or
-//! workload, with the pod's pull secrets and its node's platform.
+//! workload, with the pod's pull secrets and its node's platform; and the end of a
+//! multi-container run whose images did not all recover.
 
+use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::recover::ImageJob;
@@ -148,4 +150,35 @@ fn pick_containers(r: &RecoverRequest, resolved: &Resolved) -> Result<Vec<Contai
         Defaulting::Unique,
     )?;
     Ok(vec![chosen.container])
+}
+
+/// The end of a multi-container run in which some images failed: prints what worked, then
+/// each failure (which container, which image, why) on stderr. Partial when something was
+/// recovered, failure when nothing was.
+pub(crate) fn finish_containers(
+    printer: &Printer,
+    texts: &[String],
+    failed: &[(String, Error)],
+    total: usize,
+) -> Result<ExitStatus, Error> {
+    let recovered = total - failed.len();
+    if recovered > 0 && !printer.product(&texts.join("\n"))? {
+        // stdout closed: the reader went away, nothing more to say.
+        return Ok(ExitStatus::Complete);
+    }
+    printer.stderr_line(format_args!(
+        "recovered {recovered} of {total} container image(s); {} failed:",
+        failed.len()
+    ));
+    for (label, e) in failed {
+        printer.stderr_line(format_args!(
+            "failed: {label}: {}",
+            super::recover::chain(e)
+        ));
+    }
+    Ok(if recovered > 0 {
+        ExitStatus::Partial
+    } else {
+        ExitStatus::Failure
+    })
 }

@@ -11,7 +11,12 @@ use fake_cluster::{FakeCluster, Scenario};
 use super::compare::recovered_env;
 use super::world::{Outcome, world};
 
-/// The seed's namespace, pointing at world images.
+/// A registry address nothing listens on (port 1 is never served here): a mirror that is down.
+pub(super) const DOWN_REGISTRY: &str = "127.0.0.1:1";
+
+/// The seed's namespace, pointing at world images; `mixed-0` has containers whose images
+/// cannot be pulled, and the `app=mirror` pods reach the same digests through a registry
+/// that is down or wants credentials and through the plain one.
 fn scenario(forbid_secrets: bool) -> String {
     let w = world();
     let plain = w.var("WORLD_PLAIN");
@@ -65,6 +70,50 @@ pods:
     node: node-arm
     containers:
       - {{name: multi, image: {plain}/multi:oci-index, imageID: "{plain}/multi@{multi}", flavor: none}}
+  - namespace: arc
+    name: mixed-0
+    node: node-1
+    annotations: {{kubectl.kubernetes.io/default-container: ok}}
+    containers:
+      - {{name: ok, image: {plain}/app:buildkit, imageID: "{plain}/app@{buildkit}", flavor: none}}
+      - {{name: gone, image: {plain}/app:no-such-tag, flavor: none}}
+      - {{name: locked, image: {secure}/app:classic, flavor: none}}
+  - namespace: arc
+    name: broken-0
+    node: node-1
+    containers:
+      - {{name: gone, image: {plain}/app:no-such-tag, flavor: none}}
+      - {{name: down, image: {down}/app:buildkit, flavor: none}}
+  - namespace: arc
+    name: a-mirror-0
+    node: node-1
+    labels: {{app: mirror}}
+    containers:
+      - {{name: app, image: {secure}/app:classic, imageID: "{secure}/app@{classic}", flavor: none}}
+  - namespace: arc
+    name: b-origin-0
+    node: node-1
+    labels: {{app: mirror}}
+    containers:
+      - {{name: app, image: {plain}/app:classic, imageID: "{plain}/app@{classic}", flavor: none}}
+  - namespace: arc
+    name: c-down-0
+    node: node-1
+    labels: {{app: mirror}}
+    containers:
+      - {{name: app, image: {down}/app:buildkit, imageID: "{down}/app@{buildkit}", flavor: none}}
+  - namespace: arc
+    name: d-origin-0
+    node: node-1
+    labels: {{app: mirror}}
+    containers:
+      - {{name: app, image: {plain}/app:buildkit, imageID: "{plain}/app@{buildkit}", flavor: none}}
+  - namespace: arc
+    name: e-lost-0
+    node: node-1
+    labels: {{app: mirror}}
+    containers:
+      - {{name: app, image: {down}/app:buildah-docker, imageID: "{down}/app@{init}", flavor: none}}
 workloads:
   - {{kind: StatefulSet, namespace: arc, name: jumpstart-sql, selector: {{app: sql}}, template: {{containers: [{{name: arc-sqlmi, image: {plain}/app:buildkit}}]}}}}
   - {{kind: Deployment, namespace: arc, name: web, selector: {{app: web}}, template: {{containers: [{{name: web, image: {plain}/app:buildkit}}]}}}}
@@ -74,10 +123,11 @@ workloads:
         buildkit = d("app:buildkit"),
         classic = d("app:classic"),
         multi = d("multi:oci-index"),
+        down = DOWN_REGISTRY,
     )
 }
 
-fn start(forbid_secrets: bool) -> FakeCluster {
+pub(super) fn start(forbid_secrets: bool) -> FakeCluster {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let s =
         Scenario::parse(&scenario(forbid_secrets), dir.path()).unwrap_or_else(|e| panic!("{e}"));
@@ -85,7 +135,7 @@ fn start(forbid_secrets: bool) -> FakeCluster {
 }
 
 /// Runs the binary against `cluster` with no local registry credentials.
-fn run(cluster: &FakeCluster, args: &[&str]) -> Outcome {
+pub(super) fn run(cluster: &FakeCluster, args: &[&str]) -> Outcome {
     let w = world();
     let empty = w.var("WORLD_DOCKER_CONFIG_EMPTY");
     // `images` talks to no registry and takes no registry flags.
@@ -116,7 +166,7 @@ fn run(cluster: &FakeCluster, args: &[&str]) -> Outcome {
 }
 
 /// What the registry reference alone recovers (the expectation for a pod running it).
-fn direct(reference: &str) -> String {
+pub(super) fn direct(reference: &str) -> String {
     let out = world().run(&["--ca-file", world().var("WORLD_CA"), reference]);
     out.expect_code(0, reference);
     out.stdout.clone()

@@ -502,7 +502,8 @@ impl<'a> Extractor<'a> {
                 if rel.is_empty() {
                     self.root_state = RootState::NonDir;
                 }
-                if self.count(raw, Counted::File(size)) && before != NodeKind::Missing {
+                self.count(raw, Counted::File(size));
+                if before != NodeKind::Missing {
                     self.summary.replaced += 1;
                 }
                 self.mark_created(&rel);

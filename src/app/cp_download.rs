@@ -206,9 +206,14 @@ pub(crate) async fn run(
     }
     let copy_summary = CopySummary::from_download(&summary, &all_messages);
     if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
-        let verified = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;
-        if !verified {
-            outcome = CopyOutcome::Failed(crate::transfer::FailureCause::Incomplete);
+        let report = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;
+        if let Some(v) = report {
+            if v.mismatches > 0 {
+                outcome = CopyOutcome::Failed(crate::transfer::FailureCause::Incomplete);
+            } else if v.uncomparable > 0 && outcome == CopyOutcome::Complete {
+                // named on stderr; a copy that could not be checked is not complete
+                outcome = CopyOutcome::Partial;
+            }
         }
     }
     Ok((outcome, copy_summary))

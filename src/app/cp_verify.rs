@@ -1,8 +1,10 @@
 //! `cp --verify`: sha256 sums computed in the container (GNU or busybox `sha256sum`) compared
-//! with the downloaded files.
+//! with the downloaded files. The script and its parser live in `transfer::verify_sums`;
+//! this file runs it, hashes the local files and reports. Every regular file the container
+//! lists is either compared or counted and named as not comparable, never dropped.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -10,30 +12,20 @@ use super::printer::Printer;
 use super::remote::{Target, capture};
 use crate::error::Error;
 use crate::transfer::RemoteSpec;
+use crate::transfer::verify_sums::{SumCheck, parse_sums_output, sums_argv};
 
-/// Lists `<sha256>  ./<relative path>` for every regular file at or under `$1`.
-/// Without `sha256sum` it exits 127, so a tar-less shell container is "not verified" rather
-/// than "0 files compared".
-const SUMS_SCRIPT: &str = "command -v sha256sum >/dev/null 2>&1 || exit 127; if [ -d \"$1\" ]; then cd -- \"$1\" && find . -type f -exec sha256sum -- {} +; \
-else cd -- \"$(dirname -- \"$1\")\" && sha256sum -- \"./$(basename -- \"$1\")\"; fi";
+/// How much of the listing is read; beyond it the remaining files are "cut", not compared.
+const SUMS_OUTPUT_CAP: usize = 256 << 20;
 
-/// One `sha256sum` line: (hex, path relative to the copied root). Escaped lines (names with
-/// a newline or backslash, marked by a leading `\`) are not comparable and are skipped.
-pub(crate) fn parse_sum_line(line: &str, single_file: bool) -> Option<(String, String)> {
-    if line.starts_with('\\') {
-        return None;
-    }
-    let (hex, name) = line.split_once("  ").or_else(|| line.split_once(" *"))?;
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let name = name.strip_prefix("./").unwrap_or(name);
-    let rel = if single_file {
-        String::new()
-    } else {
-        name.to_owned()
-    };
-    Some((hex.to_ascii_lowercase(), rel))
+/// What `--verify` found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct VerifyReport {
+    /// Files whose local sha256 was compared with the container's.
+    pub compared: u64,
+    /// Of those, the ones that differ or are missing locally.
+    pub mismatches: u64,
+    /// Regular files in the container that could not be compared (each named on stderr).
+    pub uncomparable: u64,
 }
 
 fn local_sha256(path: &Path) -> std::io::Result<String> {
@@ -50,65 +42,103 @@ fn local_sha256(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Compares; `Ok(false)` when any file differs or is missing locally (each named on stderr).
+/// `root` joined with `components`, refusing a path through a local symlink (the copy keeps
+/// symlinks; a file "below" one is not the file that was copied) or to a non-file.
+fn local_file(root: &Path, components: &[Vec<u8>]) -> Result<PathBuf, String> {
+    let mut path = root.to_path_buf();
+    if components.is_empty() && !path.is_file() {
+        return Err("not a regular file locally".into());
+    }
+    for (i, c) in components.iter().enumerate() {
+        path.push(os_name(c));
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
+        if meta.file_type().is_symlink() {
+            return Err("a symlink locally".into());
+        }
+        if i + 1 == components.len() && !meta.is_file() {
+            return Err("not a regular file locally".into());
+        }
+    }
+    Ok(path)
+}
+
+#[cfg(unix)]
+fn os_name(c: &[u8]) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(c)
+}
+
+#[cfg(not(unix))]
+fn os_name(c: &[u8]) -> std::ffi::OsString {
+    String::from_utf8_lossy(c).into_owned().into()
+}
+
+/// One line per problem (`NAME: what`) and the counts.
+fn compare_all(root: &Path, checks: Vec<SumCheck>) -> (VerifyReport, Vec<String>) {
+    let mut report = VerifyReport::default();
+    let mut lines = Vec::new();
+    for check in checks {
+        match check {
+            SumCheck::Compare {
+                components,
+                display,
+                hex,
+            } => {
+                report.compared += 1;
+                let got = local_file(root, &components)
+                    .and_then(|p| local_sha256(&p).map_err(|e| e.to_string()));
+                match got {
+                    Ok(h) if h == hex => {}
+                    Ok(_) => {
+                        report.mismatches += 1;
+                        lines.push(format!("{display}: content differs"));
+                    }
+                    Err(e) => {
+                        report.mismatches += 1;
+                        lines.push(format!("{display}: {e}"));
+                    }
+                }
+            }
+            SumCheck::Skip { display, why } => {
+                report.uncomparable += 1;
+                lines.push(format!("{display}: not compared: {why}"));
+            }
+        }
+    }
+    (report, lines)
+}
+
+/// Compares; `None` when nothing could be verified (globs, `/`, no `sha256sum`), each case
+/// said on stderr.
 pub(crate) async fn verify_download(
     target: &Target,
     from: &RemoteSpec,
     local_root: &Path,
     printer: &Printer,
-) -> Result<bool, Error> {
+) -> Result<Option<VerifyReport>, Error> {
     if from.path.is_glob() || from.path.as_str() == "/" {
         printer.warn(&"--verify supports a single file or directory, not globs or /: not verified");
-        return Ok(true);
+        return Ok(None);
     }
-    let argv: Vec<String> = vec![
-        "sh".into(),
-        "-c".into(),
-        SUMS_SCRIPT.into(),
-        "sh".into(),
-        from.path.as_str().to_owned(),
-    ];
-    let sums = capture(target, &argv, None, 256 << 20).await?;
+    let argv = sums_argv(from.path.as_str());
+    let sums = capture(target, &argv, None, SUMS_OUTPUT_CAP).await?;
     if sums.not_found() {
         printer.warn(&"the container has no sh/find/sha256sum: not verified");
-        return Ok(true);
+        return Ok(None);
     }
-    let single = std::fs::metadata(local_root)
-        .map(|m| m.is_file())
-        .unwrap_or(false);
-    let text = String::from_utf8_lossy(&sums.stdout).into_owned();
+    let checks = parse_sums_output(&sums.stdout);
     let root = local_root.to_owned();
-    let lines: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| parse_sum_line(l, single))
-        .collect();
-    let checked = lines.len();
-    let bad = tokio::task::spawn_blocking(move || {
-        let mut bad = Vec::new();
-        for (hex, rel) in lines {
-            let path = if rel.is_empty() {
-                root.clone()
-            } else {
-                root.join(&rel)
-            };
-            match local_sha256(&path) {
-                Ok(h) if h == hex => {}
-                Ok(_) => bad.push(format!("{rel}: content differs")),
-                Err(e) => bad.push(format!("{rel}: {e}")),
-            }
-        }
-        bad
-    })
-    .await
-    .unwrap_or_default();
-    for b in &bad {
-        printer.stderr_line(format_args!("verify: {b}"));
+    let (report, lines) = tokio::task::spawn_blocking(move || compare_all(&root, checks))
+        .await
+        .map_err(|_| Error::CopyIncomplete)?;
+    for line in &lines {
+        printer.stderr_line(format_args!("verify: {line}"));
     }
     printer.notice(&format_args!(
-        "verify: {checked} file(s) compared with sha256 sums from the container, {} mismatch(es)",
-        bad.len()
+        "verify: {} file(s) compared with sha256 sums from the container, {} mismatch(es), {} not comparable",
+        report.compared, report.mismatches, report.uncomparable
     ));
-    Ok(bad.is_empty())
+    Ok(Some(report))
 }
 
 #[cfg(test)]
@@ -116,20 +146,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gnu_and_busybox_sum_lines_parse_and_escaped_ones_are_skipped() {
-        let h = "a".repeat(64);
-        assert_eq!(
-            parse_sum_line(&format!("{h}  ./dir/a b"), false),
-            Some((h.clone(), "dir/a b".into()))
-        );
-        assert_eq!(
-            parse_sum_line(&format!("{h}  ./f"), true),
-            Some((h.clone(), String::new()))
-        );
-        assert_eq!(parse_sum_line(&format!("\\{h}  ./a\\nb"), false), None);
-        assert_eq!(
-            parse_sum_line("sha256sum: ./x: Permission denied", false),
-            None
-        );
+    fn a_local_symlink_on_the_way_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("real"), b"x").unwrap_or_else(|e| panic!("{e}"));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("real", dir.path().join("link"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(local_file(dir.path(), &[b"link".to_vec()]).is_err());
+        }
+        assert!(local_file(dir.path(), &[b"real".to_vec()]).is_ok());
+        assert!(local_file(dir.path(), &[b"missing".to_vec()]).is_err());
     }
 }

@@ -21,6 +21,7 @@ pub mod source_check;
 pub mod spec;
 mod stream_guard;
 pub mod unpack;
+pub mod verify_sums;
 
 pub use error::TransferError;
 pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv};

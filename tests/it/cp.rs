@@ -11,3 +11,4 @@ mod hostile;
 mod large;
 mod parity;
 mod upload;
+mod verify;

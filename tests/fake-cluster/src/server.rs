@@ -35,6 +35,10 @@ pub async fn serve(
             _ = shutdown.changed() => break,
             accepted = listener.accept() => {
                 let Ok((tcp, _)) = accepted else { continue };
+                // Go's net package (the real API server, the kubelet) turns Nagle's algorithm
+                // off on every TCP connection; without this, small writes wait ~40 ms for the
+                // peer's delayed ACK, which no real cluster shows.
+                let _ = tcp.set_nodelay(true);
                 let (acceptor, shared) = (acceptor.clone(), shared.clone());
                 tokio::spawn(async move {
                     let Ok(stream) = acceptor.accept(tcp).await else { return };

@@ -1,5 +1,5 @@
-//! The top-level error: every module's error wrapped, and the one exhaustive mapping from
-//! errors to exit codes.
+//! The top-level error: every module's error wrapped, the one exhaustive mapping from
+//! errors to exit codes, and how a cause chain reads.
 
 use crate::app::exit::ExitStatus;
 
@@ -124,5 +124,63 @@ impl Error {
             | Self::WriteFile { .. }
             | Self::Runtime(_) => ExitStatus::Failure,
         }
+    }
+}
+
+/// `err` and its causes, outermost first, one line each. A Kubernetes API error reads as
+/// kubectl prints it, `Error from server (Reason): message`, and ends the chain: kube's own
+/// text would repeat the Status as Rust debug output.
+pub fn cause_lines(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(kube::Error::Api(status)) = e.downcast_ref::<kube::Error>() {
+            lines.push(server_says(status.code, &status.reason, &status.message));
+            break;
+        }
+        lines.push(e.to_string());
+        cur = e.source();
+    }
+    lines
+}
+
+/// kubectl's rendering of a server's Status (pure).
+fn server_says(code: u16, reason: &str, message: &str) -> String {
+    let reason = if reason.is_empty() {
+        format!("HTTP {code}")
+    } else {
+        reason.to_owned()
+    };
+    if message.is_empty() {
+        format!("Error from server ({reason})")
+    } else {
+        format!("Error from server ({reason}): {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kubernetes_status_reads_like_kubectl_and_ends_the_chain() {
+        let status = kube::core::Status {
+            code: 400,
+            reason: "BadRequest".into(),
+            message: "unable to parse requirement: found '', expected: '('".into(),
+            ..kube::core::Status::default()
+        };
+        let err = crate::cluster::ClusterError::Api {
+            action: "list pods in namespace arc".into(),
+            source: kube::Error::Api(Box::new(status)),
+        };
+        assert_eq!(
+            cause_lines(&err),
+            [
+                "list pods in namespace arc",
+                "Error from server (BadRequest): unable to parse requirement: found '', expected: '('"
+            ]
+        );
+        assert_eq!(server_says(503, "", ""), "Error from server (HTTP 503)");
     }
 }

@@ -70,11 +70,13 @@ impl Printer {
 
     /// An error and its cause chain, always shown.
     pub fn error(&self, err: &(dyn std::error::Error + 'static)) {
-        let mut text = format!("error: failed to {err}");
-        let mut source = err.source();
-        while let Some(cause) = source {
+        let lines = crate::error::cause_lines(err);
+        let mut text = format!(
+            "error: failed to {}",
+            lines.first().map_or("", String::as_str)
+        );
+        for cause in lines.iter().skip(1) {
             text.push_str(&format!("\n  caused by: {cause}"));
-            source = cause.source();
         }
         self.stderr_line(format_args!("{text}"));
     }

@@ -377,12 +377,5 @@ fn report_secrets(
 
 /// An error and its causes on one line.
 pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = err.to_string();
-    let mut cur = err.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
+    crate::error::cause_lines(err).join(": ")
 }

@@ -106,7 +106,7 @@ pub struct RecoverArgs {
     #[arg(long, value_name = "DIR", requires = "all")]
     pub output_dir: Option<PathBuf>,
     /// A candidate base image to compare layers and history with (repeatable).
-    #[arg(long = "base", value_name = "REF")]
+    #[arg(long = "base", value_name = "REF", value_parser = parse_image_source)]
     pub bases: Vec<String>,
     /// Print the original Dockerfile from a BuildKit provenance attestation (mode=max)
     /// when the image carries one.
@@ -242,7 +242,7 @@ pub struct CpArgs {
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
     /// The image (any SOURCE form except pods; use the pod's image reference).
-    #[arg(value_name = "SOURCE")]
+    #[arg(value_name = "SOURCE", value_parser = parse_image_source)]
     pub source: String,
     /// The folder to write into (created if missing).
     #[arg(value_name = "DEST")]
@@ -268,6 +268,22 @@ fn parse_max_files(value: &str) -> Result<usize, String> {
     })
 }
 
+/// An image SOURCE where pods are not resolved (`extract`, `diff`, `--base`): `KIND/NAME`
+/// would otherwise be read as a Docker Hub repository (`pod/x` -> `docker.io/pod/x`). An
+/// existing local path and `docker://KIND/NAME` stay images.
+fn parse_image_source(value: &str) -> Result<String, String> {
+    let exists = std::path::Path::new(value).symlink_metadata().is_ok();
+    match super::target::classify(value, exists) {
+        super::target::Target::Workload { kind, .. } => Err(format!(
+            "`{value}` names a {kind}, but only images are read here; find the image it runs \
+             with `kubectl dfimage images` (or recover it with `kubectl dfimage {value}`) and \
+             pass that reference, or write docker://{value} for the Docker Hub image",
+            kind = kind.as_str(),
+        )),
+        _ => Ok(value.to_owned()),
+    }
+}
+
 /// `diff` arguments.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -275,10 +291,10 @@ Exit codes (like diff(1)): 0 the images are the same (identical recovered Docker
 layers); 1 they differ; 2 failure (an image could not be read, bad arguments).")]
 pub struct DiffArgs {
     /// The first image.
-    #[arg(value_name = "SOURCE_A")]
+    #[arg(value_name = "SOURCE_A", value_parser = parse_image_source)]
     pub a: String,
     /// The second image.
-    #[arg(value_name = "SOURCE_B")]
+    #[arg(value_name = "SOURCE_B", value_parser = parse_image_source)]
     pub b: String,
     /// Registry access.
     #[command(flatten)]

@@ -266,6 +266,43 @@ mod tests {
     }
 
     #[test]
+    fn pods_are_refused_where_only_images_are_read_and_docker_urls_stay_images() {
+        for args in [
+            &["kubectl-dfimage", "extract", "pod/web-0", "out"][..],
+            &["kubectl-dfimage", "--base", "deploy/web", "alpine:3.20"][..],
+            &["kubectl-dfimage", "diff", "alpine:3.20", "sts/db"][..],
+        ] {
+            match parse(args.iter().copied()) {
+                ParseOutcome::Exit {
+                    code,
+                    to_stdout,
+                    text,
+                } => {
+                    assert_eq!((code, to_stdout), (2, false), "{args:?}");
+                    let text = text.to_string();
+                    assert!(
+                        text.contains("only images are read here")
+                            && text.contains("kubectl dfimage images")
+                            && text.contains("docker://"),
+                        "{args:?}: {text}"
+                    );
+                }
+                ParseOutcome::Run(r) => panic!("{args:?} parsed as {r:?}"),
+            }
+        }
+        let Request::Extract(e) = run(&["kubectl-dfimage", "extract", "docker://pod/x", "out"])
+        else {
+            panic!("not an extraction")
+        };
+        assert_eq!(e.source, "docker://pod/x");
+        let Request::Recover(r) = run(&["kubectl-dfimage", "--base", "alpine:3.20", "pod/x"])
+        else {
+            panic!("not a recovery")
+        };
+        assert_eq!(r.bases, ["alpine:3.20"]);
+    }
+
+    #[test]
     fn help_goes_to_stdout_with_code_0() {
         match parse(["kubectl-dfimage", "--help"]) {
             ParseOutcome::Exit {

@@ -114,6 +114,25 @@ pub fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
         })
 }
 
+/// `--context NAME` must name a context of the merged kubeconfig (pure). kube-rs would say
+/// only "failed to load context NAME"; kubectl users need the contexts there are.
+pub fn check_context(
+    kubeconfig: &Kubeconfig,
+    wanted: Option<&str>,
+    files: &[PathBuf],
+) -> Result<(), ClusterError> {
+    match wanted {
+        Some(name) if !kubeconfig.contexts.iter().any(|c| c.name == name) => {
+            Err(ClusterError::UnknownContext {
+                context: name.to_owned(),
+                available: kubeconfig.contexts.iter().map(|c| c.name.clone()).collect(),
+                files: files.to_vec(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Connects with kubectl's semantics.
 pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterError> {
     let files = kubeconfig_files(
@@ -140,6 +159,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterErro
                 });
             }
             let kubeconfig = merged.unwrap_or_default();
+            check_context(&kubeconfig, options.context.as_deref(), &files)?;
             let opts = KubeConfigOptions {
                 context: options.context.clone(),
                 cluster: options.cluster.clone(),
@@ -227,6 +247,24 @@ mod tests {
             kubeconfig_files(None, None, home, set(&[])),
             KubeconfigFiles::None
         );
+    }
+
+    #[test]
+    fn an_unknown_context_lists_the_kubeconfigs_contexts() {
+        let kc = Kubeconfig::from_yaml(
+            "apiVersion: v1\nkind: Config\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: dev\n  context: {cluster: c, user: u}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let files = [PathBuf::from("/k/config")];
+        assert!(check_context(&kc, Some("dev"), &files).is_ok());
+        assert!(check_context(&kc, None, &files).is_ok());
+        let err = check_context(&kc, Some("nope"), &files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("'nope'"), "{err}");
+        assert!(err.contains("/k/config"), "{err}");
+        assert!(err.contains("--context: prod, dev"), "{err}");
     }
 
     #[test]

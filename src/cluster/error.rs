@@ -24,6 +24,24 @@ pub enum ClusterError {
         /// The files `KUBECONFIG` names.
         paths: Vec<PathBuf>,
     },
+    /// `--context` names a context the kubeconfig does not have.
+    #[error(
+        "use context '{context}': the kubeconfig ({}) has no such context; {}",
+        files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        if available.is_empty() {
+            "it has no contexts at all".to_owned()
+        } else {
+            format!("pass one of its contexts to --context: {}", available.join(", "))
+        }
+    )]
+    UnknownContext {
+        /// The context asked for.
+        context: String,
+        /// The contexts the merged kubeconfig has, in file order.
+        available: Vec<String>,
+        /// The kubeconfig files read.
+        files: Vec<PathBuf>,
+    },
     /// Neither a kubeconfig nor an in-cluster service account exists.
     #[error(
         "find cluster credentials: no kubeconfig (set KUBECONFIG or pass --kubeconfig) and not running in a pod"

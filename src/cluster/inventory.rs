@@ -73,9 +73,13 @@ pub async fn fetch_pods(
     if let Some(sel) = selector {
         params = params.labels(sel);
     }
-    let where_ = namespace
+    let mut where_ = namespace
         .map(|n| format!("namespace {n}"))
         .unwrap_or_else(|| "all namespaces".into());
+    if let Some(sel) = selector {
+        // The server's complaint about a bad selector reads better next to the selector.
+        where_.push_str(&format!(" matching -l `{sel}`"));
+    }
     let mut list = pods
         .list(&params)
         .await

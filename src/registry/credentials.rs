@@ -16,9 +16,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::cred_helper::run_helper;
-
-/// Largest credentials document we read.
-const DOC_LIMIT: u64 = 4 << 20;
+use super::credential_files::read_credential_file;
 
 /// A username and password (or token) for one registry, plus where it came from.
 #[derive(Clone, PartialEq, Eq)]
@@ -80,6 +78,9 @@ pub struct CredentialSet {
     pub credentials: Vec<Credential>,
     /// Notes about sources that matched but gave nothing (helper failed, identity token).
     pub notes: Vec<String>,
+    /// Files that exist but could not be used (not JSON, unreadable), each said once per
+    /// process.
+    pub warnings: Vec<String>,
 }
 
 /// What one document says for a host.
@@ -240,14 +241,6 @@ fn decode_auth(auth: &str) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
-async fn read_doc(path: &PathBuf) -> Option<Vec<u8>> {
-    let meta = tokio::fs::metadata(path).await.ok()?;
-    if !meta.is_file() || meta.len() > DOC_LIMIT {
-        return None;
-    }
-    tokio::fs::read(path).await.ok()
-}
-
 /// Collects credentials for `registry`/`repository`: the caller's documents first (pull
 /// secrets, labelled `pull secret #N`), then the docker config, then the containers auth.json.
 pub async fn find_credentials(
@@ -261,23 +254,25 @@ pub async fn find_credentials(
         .enumerate()
         .map(|(i, d)| (format!("pull secret #{}", i + 1), d.clone()))
         .collect();
-    if let Some(dir) = &env.docker_config_dir {
-        let path = dir.join("config.json");
-        if let Some(bytes) = read_doc(&path).await {
-            docs.push((format!("docker config {}", path.display()), bytes));
-        }
-    }
+    let mut set = CredentialSet::default();
     let containers = env.registry_auth_file.clone().or_else(|| {
         env.xdg_runtime_dir
             .as_ref()
             .map(|d| d.join("containers").join("auth.json"))
     });
-    if let Some(path) = containers
-        && let Some(bytes) = read_doc(&path).await
-    {
-        docs.push((format!("containers auth {}", path.display()), bytes));
+    let files = [
+        env.docker_config_dir
+            .as_ref()
+            .map(|d| ("docker config", d.join("config.json"))),
+        containers.map(|p| ("containers auth", p)),
+    ];
+    for (label, path) in files.into_iter().flatten() {
+        let read = read_credential_file(&path, label).await;
+        set.warnings.extend(read.warning);
+        if let Some(bytes) = read.bytes {
+            docs.push((format!("{label} {}", path.display()), bytes));
+        }
     }
-    let mut set = CredentialSet::default();
     for (source, bytes) in docs {
         let (username, password, source) = match lookup_in_document(&bytes, registry, repository) {
             Lookup::Nothing => continue,

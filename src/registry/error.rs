@@ -90,8 +90,14 @@ pub enum RegistryError {
     },
     /// No index entry matches the wanted platform.
     #[error(
-        "find platform {wanted} in the image index of {image} (it offers: {}); pass --platform",
-        list_or_none(available)
+        "find platform {wanted} in the image index of {image}: {}",
+        if available.is_empty() {
+            "it offers no platform image at all".to_owned()
+        } else if *requested {
+            format!("it offers only {}", available.join(", "))
+        } else {
+            format!("it offers {}; pass --platform with one of them", available.join(", "))
+        }
     )]
     NoMatchingPlatform {
         /// The image.
@@ -100,6 +106,8 @@ pub enum RegistryError {
         wanted: String,
         /// The platforms the index offers, attestations left out.
         available: Vec<String>,
+        /// Whether `wanted` was asked for (`--platform`, a pod's node) rather than the default.
+        requested: bool,
     },
     /// A Docker schema 1 manifest, which carries no image config.
     #[error(
@@ -234,6 +242,16 @@ pub enum RegistryError {
         /// What went wrong.
         #[source]
         cause: Cause,
+    },
+    /// A `--ca-file` holds no certificate at all (neither a PEM block nor DER).
+    #[error(
+        "load CA certificate `{}`: the file holds no PEM certificate (no \
+         `-----BEGIN CERTIFICATE-----` block) and is not a DER certificate; pass the \
+         certificate of the CA that signed the registry's TLS certificate", path.display()
+    )]
+    CaNotCertificate {
+        /// The file.
+        path: PathBuf,
     },
     /// A blob was asked for that this source cannot provide.
     #[error("open layer {digest}: {reason}")]

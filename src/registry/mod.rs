@@ -8,6 +8,7 @@
 mod archive;
 pub mod attestation;
 mod cred_helper;
+mod credential_files;
 pub mod credentials;
 mod detect;
 pub mod error;

@@ -33,7 +33,7 @@ pub async fn open_image(
     reporter: &dyn Reporter,
 ) -> Result<OpenedImage, RegistryError> {
     let wanted = opts.platform.clone().unwrap_or_else(Platform::host);
-    match spec {
+    let opened = match spec {
         SourceSpec::Registry(image) => open_remote(image, opts, &wanted, reporter).await,
         SourceSpec::OciLayout { dir, tag } => {
             open_layout(
@@ -55,7 +55,33 @@ pub async fn open_image(
         }
         SourceSpec::Path(path) => open_path(path, &wanted).await,
         SourceSpec::Stdin => open_reader(tokio::io::stdin(), &wanted).await,
-    }
+    };
+    // A platform that was asked for (--platform, the pod's node) is not the default: the
+    // message lists what the index offers instead of suggesting --platform.
+    opened.map_err(|e| match e {
+        RegistryError::NoMatchingPlatform {
+            image,
+            wanted,
+            available,
+            ..
+        } => RegistryError::NoMatchingPlatform {
+            image,
+            wanted,
+            available,
+            requested: opts.platform.is_some(),
+        },
+        e => e,
+    })
+}
+
+/// Whether a `--ca-file` can hold a certificate (pure): a PEM `CERTIFICATE` block, or DER
+/// (an ASN.1 SEQUENCE with a long-form length, as every X.509 certificate starts). Anything
+/// else (a key, a text file) would reach the TLS library as DER and fail as "BadEncoding",
+/// or as a PEM file without certificates be accepted and trust nothing.
+fn looks_like_certificate(data: &[u8]) -> bool {
+    let has = |needle: &[u8]| data.windows(needle.len()).any(|w| w == needle);
+    (has(b"-----BEGIN") && has(b"CERTIFICATE-----"))
+        || (data.len() > 2 && data[0] == 0x30 && data[1] & 0x80 != 0)
 }
 
 async fn open_remote(
@@ -72,6 +98,9 @@ async fn open_remote(
                 path: path.clone(),
                 cause: Box::new(e),
             })?;
+        if !looks_like_certificate(&pem) {
+            return Err(RegistryError::CaNotCertificate { path: path.clone() });
+        }
         ca_pems.push((path.clone(), pem));
     }
     let conn = Connection {
@@ -90,6 +119,9 @@ async fn open_remote(
         &env,
     )
     .await;
+    for warning in &creds.warnings {
+        reporter.warn(warning);
+    }
     for note in &creds.notes {
         reporter.warn(&format_args!("credential source skipped: {note}"));
     }
@@ -342,5 +374,24 @@ pub async fn open_reader<R: AsyncRead + Unpin>(
             path: PathBuf::from("-"),
             detail: describe_unknown(&head, true),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_certificate;
+
+    #[test]
+    fn only_pem_certificates_and_der_pass_as_ca_files() {
+        let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert!(looks_like_certificate(pem));
+        assert!(looks_like_certificate(&[0x30, 0x82, 0x01, 0x0a]));
+        assert!(!looks_like_certificate(
+            b"root:x:0:0:root:/root:/bin/bash\n"
+        ));
+        assert!(!looks_like_certificate(
+            b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+        ));
+        assert!(!looks_like_certificate(b""));
     }
 }

@@ -102,6 +102,8 @@ pub(crate) async fn resolve(
                         image: display_ref.clone(),
                         wanted: wanted.to_string(),
                         available: available(&entries).iter().map(|p| p.to_string()).collect(),
+                        // open_image knows whether the platform was asked for.
+                        requested: false,
                     })?;
                 let entry = &index.manifests[i];
                 chosen = entry.platform.clone().or(chosen);

@@ -153,3 +153,80 @@ fn verbose_runs_never_print_the_password() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn a_ca_file_that_is_not_a_certificate_says_so() {
+    let w = world();
+    let reference = format!("{}/app:classic", w.var("WORLD_SECURE"));
+    let out = w.run_full(
+        w.var("WORLD_DOCKER_CONFIG"),
+        &["--ca-file", "/etc/passwd", &reference],
+        None,
+    );
+    fails(&out, "--ca-file /etc/passwd", "/etc/passwd");
+    assert!(
+        out.stderr.contains("holds no PEM certificate") && !out.stderr.contains("BadEncoding"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn a_platform_the_index_lacks_lists_what_it_offers_without_suggesting_the_flag_given() {
+    let w = world();
+    let reference = w.plain_ref("multi:oci-index");
+    let out = w.run(&["--platform", "windows/amd64", &reference]);
+    fails(&out, "--platform windows/amd64", "windows/amd64");
+    for offered in w.var("WORLD_MULTI_PLATFORMS").split_whitespace() {
+        assert!(out.stderr.contains(offered), "{offered}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains("pass --platform"), "{}", out.stderr);
+}
+
+/// A docker config dir (and a containers auth file) holding `text` as their JSON.
+fn broken_credentials(text: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("config.json");
+    let auth = dir.path().join("auth.json");
+    std::fs::write(&config, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&auth, text).unwrap_or_else(|e| panic!("{e}"));
+    (dir, config, auth)
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn invalid_credential_files_are_warned_about_once_each_and_the_run_goes_on() {
+    let w = world();
+    let (dir, config, auth) = broken_credentials("{\"auths\": {\"x\": }}\n");
+    let reference = w.plain_ref("app:classic");
+    // --base opens a second image: still one warning per file.
+    let out = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(env!("CARGO_BIN_EXE_kubectl-dfimage"))
+        .args(["--base", &reference, &reference])
+        .env("DOCKER_CONFIG", dir.path())
+        .env("HOME", dir.path())
+        .env("REGISTRY_AUTH_FILE", &auth)
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        w.run(&["--base", &reference, &reference]).stdout,
+        "the broken files change nothing but the warnings"
+    );
+    for file in [&config, &auth] {
+        let name = file.display().to_string();
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(&name)).collect();
+        assert_eq!(lines.len(), 1, "{name} once:\n{stderr}");
+        assert!(
+            lines[0].contains("not valid JSON") && lines[0].contains("line 1 column"),
+            "{stderr}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod failures;
 mod items;
 mod outputs;
 mod pods;
+mod pods_errors;
 mod pods_partial;
 mod provenance;
 mod recover;

@@ -1,0 +1,86 @@
+//! Cluster-side mistakes read like kubectl's answers (newcomer findings): a malformed `-l`
+//! selector shows the server's message, an unknown `--context` lists the contexts there are.
+
+use super::pods::{run, start};
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn a_malformed_selector_shows_the_servers_message_not_its_status_struct() {
+    let c = start(false);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_str().unwrap_or_default();
+    for args in [
+        &["images", "-n", "arc", "-l", "app in ("][..],
+        &["-n", "arc", "--all", "-l", "app in (", "--output-dir", d][..],
+    ] {
+        let out = run(&c, args);
+        out.expect_code(2, "malformed selector");
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(
+            out.stderr
+                .contains("Error from server (BadRequest): unable to parse requirement")
+                && out.stderr.contains("-l `app in (`"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("Status {") && !out.stderr.contains("ApiError"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn an_unknown_context_says_so_and_lists_the_kubeconfigs_contexts() {
+    let c = start(false);
+    // The fake's kubeconfig with its context renamed and a second one added.
+    let fake = std::fs::read_to_string(c.kubeconfig_path()).unwrap_or_default();
+    let contexts = ["staging", "prod-eu"];
+    let renamed = fake
+        .replace(
+            "- name: fake\n  context:",
+            &format!("- name: {}\n  context:", contexts[0]),
+        )
+        .replace(
+            "current-context: fake",
+            &format!("current-context: {}", contexts[0]),
+        )
+        .replace(
+            "contexts:\n",
+            &format!(
+                "contexts:\n- name: {}\n  context:\n    cluster: fake\n    user: fake-user\n",
+                contexts[1]
+            ),
+        );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("kubeconfig");
+    std::fs::write(&file, &renamed).unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_str().unwrap_or_default();
+    let ok = run(&c, &["pod/web-0", "-n", "arc", "--kubeconfig", file]);
+    ok.expect_code(0, "the edited kubeconfig works with its current context");
+    let out = run(
+        &c,
+        &[
+            "pod/web-0",
+            "-n",
+            "arc",
+            "--kubeconfig",
+            file,
+            "--context",
+            "nope",
+        ],
+    );
+    out.expect_code(2, "--context nope");
+    assert!(
+        out.stderr.contains("context 'nope'")
+            && out.stderr.contains("no such context")
+            && out.stderr.contains(file),
+        "{}",
+        out.stderr
+    );
+    for name in contexts {
+        assert!(out.stderr.contains(name), "{name}: {}", out.stderr);
+    }
+}

@@ -1,6 +1,7 @@
 //! The download side of `cp`: exec the planned `tar c` (or, in a container without tar,
 //! the file-by-file walk), unpack the stream as it arrives, and when the connection
-//! breaks, continue without resending completed files (the walk starts over).
+//! breaks, continue without resending completed files (the walk too: it passes over the
+//! names it is given on stdin).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
     ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
     classify_outcome, fresh_nonce, missing_source, operand_names, parse_prescan, plan_download,
-    prescan_argv, walk_argv,
+    prescan_argv, walk_argv, walk_continuation,
 };
 
 /// What the local destination is now.
@@ -144,13 +145,8 @@ pub(crate) async fn run(
             let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
             let cont = match kind {
                 StreamKind::Tar => ResumeState::from_summary(&summary).continuation(&plan),
-                // the walk cannot exclude names: it starts over, replacing what landed
-                StreamKind::Walk { .. } => crate::transfer::Continuation {
-                    argv: plan.argv.clone(),
-                    stdin: Vec::new(),
-                    strategy: ResumeStrategy::Restart,
-                    resent: summary.completed.len(),
-                },
+                // the walk passes over the completed names it reads from stdin
+                StreamKind::Walk { ref nonce } => walk_continuation(&plan, nonce, &summary),
             };
             reporter.warn(&format_args!(
                 "the stream broke after {} file(s); retry {attempt_no} of {} in {:?} ({})",

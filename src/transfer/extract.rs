@@ -180,6 +180,9 @@ impl<'a> Extractor<'a> {
         if kind == EntryType::XGlobalHeader || kind.as_byte() == b'V' {
             return Ok(()); // D5, D7: carries no member, and never names one
         }
+        if self.opts.track_resume {
+            self.summary.tally.arrive(&raw);
+        }
         let step = match self.map_name(&raw) {
             Ok(rel) => match self.within_only(rel) {
                 Some(rel) => self.dispatch(entry, &raw, kind, rel, offset),

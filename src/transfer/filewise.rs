@@ -20,9 +20,17 @@
 //! cannot be mistaken for a trailer by accident: a file that shrank or grew between `stat`
 //! and `cat` is detected by where the trailer really is. Needs `sh`, `find` (with
 //! `-exec {} +`), `stat -c`, `cat` and `readlink`: busybox and GNU coreutils both have them.
-//! Hardlinks are not detected (each name arrives as a whole file, as with kubectl cp).
+//! Hardlinks: `filewise_stream.rs` turns a second name of an inode it already delivered into
+//! a tar hardlink (from the record's DEV INO NLINK).
+//!
+//! Resume: a continuation runs the same walk with the completed names on stdin, one per line
+//! (POSIX `sh` cannot split its input on NUL: dash drops NUL bytes in `read`), each
+//! `-NAME` when the name holds no newline or backslash, else `=` and the name with `\` and
+//! newline written `\\` and `\n`, decoded by `printf %b`. Names are data, never code.
 
 use super::plan::{DownloadPlan, Selection};
+use super::resume::{Continuation, ResumeStrategy};
+use super::unpack::UnpackSummary;
 
 /// The start of every script over a download's selection: `$1` a tag (the nonce), `$2`
 /// the directory, `$3` `name` or `glob`, `$4` the name or the newline-separated patterns,
@@ -64,9 +72,25 @@ exit \"$s\""
 );
 
 /// The per-name loop `find` runs through `sh -c`. `$1` is the nonce, then the names.
+/// A continuation's stdin lists the names already complete locally, in the order they
+/// arrived (see [`walk_continuation`]); `nw` reads the next one into `$w` (as data: it is
+/// only ever compared, quoted), and a name equal to it is passed over. The walk meets names
+/// in the same order as before, so one look-ahead name suffices; a name met out of order is
+/// simply sent again (the unpacker replaces it).
 pub const RECORD_SCRIPT: &str = "m=$1
 shift
+nw() {
+  hw=
+  IFS= read -r w || return 0
+  hw=1
+  case $w in
+  -*) w=${w#-} ;;
+  *) w=$(printf '%bx' \"${w#?}\"); w=${w%x} ;;
+  esac
+}
+nw
 for f do
+  if [ -n \"$hw\" ] && [ \"$f\" = \"$w\" ]; then nw; continue; fi
   s=$(stat -c '%f %s %Y %u %g %d %i %h' -- \"$f\" 2>/dev/null) || { printf '%s v\\n%s\\0' \"$m\" \"$f\"; continue; }
   case $s in
   8*) if [ -r \"$f\" ]; then
@@ -139,6 +163,50 @@ pub fn walk_argv(plan: &DownloadPlan, nonce: &str) -> Vec<String> {
     ];
     argv.extend(selection_args(plan, nonce));
     argv
+}
+
+/// One completed name as a line of a continuation's stdin (see the module header).
+fn encode_completed(name: &[u8], out: &mut Vec<u8>) {
+    if name.iter().any(|b| matches!(b, b'\n' | b'\\')) {
+        out.push(b'=');
+        for &b in name {
+            match b {
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                _ => out.push(b),
+            }
+        }
+    } else {
+        out.push(b'-');
+        out.extend_from_slice(name);
+    }
+    out.push(b'\n');
+}
+
+/// The walk again, with the names `summary` records as complete on its stdin, in the order
+/// they first arrived, so the walk passes them over (see [`RECORD_SCRIPT`]).
+pub fn walk_continuation(
+    plan: &DownloadPlan,
+    nonce: &str,
+    summary: &UnpackSummary,
+) -> Continuation {
+    let mut names: Vec<(u64, &[u8])> = summary
+        .completed
+        .iter()
+        .map(|n| (summary.tally.arrival(n).unwrap_or(u64::MAX), n.as_slice()))
+        .collect();
+    names.sort();
+    names.dedup_by(|a, b| a.1 == b.1);
+    let mut stdin = Vec::new();
+    for (_, name) in names {
+        encode_completed(name, &mut stdin);
+    }
+    Continuation {
+        argv: walk_argv(plan, nonce),
+        stdin,
+        strategy: ResumeStrategy::SkipCompleted,
+        resent: 0,
+    }
 }
 
 /// A fresh random nonce (32 hex digits) for one copy: std's per-process random hash keys,
@@ -234,6 +302,29 @@ mod tests {
         );
         assert_eq!(parse_probe(""), None);
         assert_eq!(parse_probe("sh: oops\n"), None);
+    }
+
+    #[test]
+    fn a_continuation_lists_completed_names_in_arrival_order_as_escaped_lines() {
+        let mut summary = UnpackSummary::default();
+        for n in [&b"./d/link"[..], b"./d/a", b"./d/new\nline", b"./d/b\\s"] {
+            summary.tally.arrive(n);
+        }
+        // the symlink was completed last (links are made after the stream), the file
+        // in progress (`./d/partial`) never
+        summary.completed = vec![
+            b"./d/a".to_vec(),
+            b"./d/new\nline".to_vec(),
+            b"./d/b\\s".to_vec(),
+            b"./d/link".to_vec(),
+        ];
+        let c = walk_continuation(&plan("/data", false), "n0nce", &summary);
+        assert_eq!(c.argv, walk_argv(&plan("/data", false), "n0nce"));
+        assert_eq!(
+            c.stdin,
+            b"-./d/link\n-./d/a\n=./d/new\\nline\n=./d/b\\\\s\n".to_vec()
+        );
+        assert_eq!((c.strategy, c.resent), (ResumeStrategy::SkipCompleted, 0));
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub(crate) enum Line {
         mtime: u64,
         uid: u64,
         gid: u64,
+        /// Device, inode and link count: a second name of an inode already sent is a
+        /// hardlink.
+        dev: u64,
+        ino: u64,
+        nlink: u64,
     },
     Denied,
     Vanished,
@@ -37,6 +42,7 @@ pub(crate) fn parse_line(line: &[u8], nonce: &[u8]) -> Option<Line> {
             let mode = u32::from_str_radix(words.next()?, 16).ok()?;
             let mut num = || words.next()?.parse::<u64>().ok();
             let (size, mtime, uid, gid) = (num()?, num()?, num()?, num()?);
+            let (dev, ino, nlink) = (num()?, num()?, num()?);
             Line::Node {
                 kind: tag.as_bytes()[0],
                 mode,
@@ -44,6 +50,9 @@ pub(crate) fn parse_line(line: &[u8], nonce: &[u8]) -> Option<Line> {
                 mtime,
                 uid,
                 gid,
+                dev,
+                ino,
+                nlink,
             }
         }
         _ => return None,
@@ -136,6 +145,9 @@ mod tests {
                 mtime: 1_700_000_000,
                 uid: 1000,
                 gid: 100,
+                dev: 64,
+                ino: 7,
+                nlink: 1,
             })
         );
         assert_eq!(parse_line(b"feedface p", N), Some(Line::Denied));
@@ -146,6 +158,7 @@ mod tests {
             b"feedfacep",
             b"feedface f 81a4 five 1 0 0 1 1 1",
             b"feedface f zz 5 1 0 0 1 1 1",
+            b"feedface f 81a4 5 1 0 0 1 1",
             b"feedface q",
         ] {
             assert_eq!(parse_line(bad, N), None, "{}", String::from_utf8_lossy(bad));
@@ -161,6 +174,9 @@ mod tests {
             mtime: 1,
             uid: 0,
             gid: 0,
+            dev: 1,
+            ino: 2,
+            nlink: 1,
         };
         let name = vec![b'n'; 101];
         let target = vec![b't'; 200];

@@ -11,9 +11,13 @@
 //! declared size so the tar stream stays aligned. A stream that ends inside a file or
 //! between records yields a short tar stream, which the unpacker reports as truncated.
 //! Per-path problems the walk reports in band (unreadable, vanished) become
-//! [`RemoteMessage`]s, reported once as they arrive. Never touches the filesystem.
+//! [`RemoteMessage`]s, reported once as they arrive. A file whose record says it has more
+//! than one link and whose (device, inode) was already delivered whole in this stream
+//! becomes a tar hardlink to that first name (its bytes are read past), so the copy keeps
+//! one inode as with a real tar. Never touches the filesystem.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -28,6 +32,8 @@ const CHUNK: usize = 64 * 1024;
 const LINE_CAP: usize = 512;
 /// Longest name or symlink target accepted (deep trees exceed PATH_MAX).
 const NAME_CAP: usize = 1 << 20;
+/// Multiply-linked inodes remembered for hardlinks; beyond this, later names are whole files.
+const MAX_INODES: usize = 100_000;
 
 /// The error a withdrawn file's body read returns; the extractor skips that entry.
 #[derive(Debug)]
@@ -83,6 +89,10 @@ pub struct FilewiseStream<'a, R> {
     reporter: &'a dyn Reporter,
     /// The display name of the file in progress.
     current: String,
+    /// Multiply-linked files delivered whole: (device, inode) -> first raw name.
+    inodes: HashMap<(u64, u64), Vec<u8>>,
+    /// The file in progress, when it has more links: remembered once it is complete.
+    linked: Option<((u64, u64), Vec<u8>)>,
 }
 
 impl<'a, R: Read> FilewiseStream<'a, R> {
@@ -102,6 +112,8 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
             notes,
             reporter,
             current: String::new(),
+            inodes: HashMap::new(),
+            linked: None,
         }
     }
 
@@ -179,7 +191,13 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
         };
         let path = escape_for_display(&name);
         let Line::Node {
-            kind, mode, size, ..
+            kind,
+            mode,
+            size,
+            dev,
+            ino,
+            nlink,
+            ..
         } = parsed
         else {
             self.note(if parsed == Line::Denied {
@@ -208,10 +226,21 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
             self.note(RemoteMessage::SocketIgnored { path });
             return Ok(true);
         };
+        if kind == b'f'
+            && nlink > 1
+            && let Some(first) = self.inodes.get(&(dev, ino))
+        {
+            // a second name of a file already sent: a hardlink; its bytes are not needed
+            self.out = header_bytes(&name, tar::EntryType::Link, &parsed, 0, Some(first));
+            self.out_pos = 0;
+            self.resync();
+            return Ok(true);
+        }
         let size = if kind == b'f' { size } else { 0 };
         self.out = header_bytes(&name, ty, &parsed, size, link.as_deref());
         self.out_pos = 0;
         if kind == b'f' {
+            self.linked = (nlink > 1).then(|| ((dev, ino), name.clone()));
             self.current = path;
             self.state = State::Body {
                 remaining: size,
@@ -257,6 +286,7 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
 
     /// Gives up on the file in progress: skip its bytes, then fill with zeros.
     fn withdraw(&mut self, remaining: u64, pad: u64, detail: &'static str) -> io::Error {
+        self.linked = None;
         self.resync();
         self.state = State::Zeros { remaining, pad };
         io::Error::other(Withdrawn { detail })
@@ -316,6 +346,7 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
             if let Some((_, end)) = self.trailer_status(0)? {
                 self.start += end;
             }
+            self.remember_linked();
             self.out = vec![0; usize::try_from(pad).unwrap_or(0)];
             self.out_pos = 0;
             self.state = State::Head;
@@ -335,17 +366,30 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
                 return Ok(false);
             }
             let path = std::mem::take(&mut self.current);
+            self.linked = None;
             self.resync();
             self.note(RemoteMessage::Changed { path });
             self.state = State::Head;
             return Ok(true);
         }
-        let Some((_, end)) = self.trailer_status(0)? else {
+        let Some((ok, end)) = self.trailer_status(0)? else {
             return Ok(false);
         };
         self.start += end;
+        if ok {
+            self.remember_linked();
+        }
         self.state = State::Head;
         Ok(true)
+    }
+
+    /// The file just delivered whole is the first name of its inode.
+    fn remember_linked(&mut self) {
+        if let Some((key, name)) = self.linked.take()
+            && self.inodes.len() < MAX_INODES
+        {
+            self.inodes.entry(key).or_insert(name);
+        }
     }
 }
 

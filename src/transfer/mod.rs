@@ -25,7 +25,7 @@ pub mod unpack;
 pub mod verify_sums;
 
 pub use error::TransferError;
-pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv};
+pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv, walk_continuation};
 pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
 pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};

@@ -23,21 +23,50 @@ pub enum Counted {
     Skipped,
 }
 
-/// Raw stream names already counted, with what they were counted as.
+/// One name: when it first arrived, and what it was counted as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    seq: u64,
+    counted: Option<Counted>,
+}
+
+/// Raw stream names seen, in order of first arrival, with what they were counted as.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    names: HashMap<Vec<u8>, Counted>,
+    names: HashMap<Vec<u8>, Slot>,
+    next: u64,
 }
 
 impl Tally {
+    fn slot(&mut self, raw: &[u8]) -> &mut Slot {
+        let next = &mut self.next;
+        self.names.entry(raw.to_vec()).or_insert_with(|| {
+            *next += 1;
+            Slot {
+                seq: *next,
+                counted: None,
+            }
+        })
+    }
+
+    /// Notes that `raw` arrived in the stream (its first arrival fixes its place).
+    pub fn arrive(&mut self, raw: &[u8]) {
+        self.slot(raw);
+    }
+
     /// Records `raw` as `now`; returns what it was counted as before, if it was.
     pub fn record(&mut self, raw: &[u8], now: Counted) -> Option<Counted> {
-        self.names.insert(raw.to_vec(), now)
+        self.slot(raw).counted.replace(now)
     }
 
     /// What `raw` was counted as, if it was.
     pub fn get(&self, raw: &[u8]) -> Option<Counted> {
-        self.names.get(raw).copied()
+        self.names.get(raw).and_then(|s| s.counted)
+    }
+
+    /// When `raw` first arrived (1-based), if it did.
+    pub fn arrival(&self, raw: &[u8]) -> Option<u64> {
+        self.names.get(raw).map(|s| s.seq)
     }
 }
 
@@ -54,5 +83,17 @@ mod tests {
         assert_eq!(t.record(b"./f", Counted::File(5)), Some(Counted::File(3)));
         assert_eq!(t.get(b"./f"), Some(Counted::File(5)));
         assert_eq!(t.get(b"./g"), None);
+    }
+
+    #[test]
+    fn the_first_arrival_fixes_the_order_whatever_is_counted_later() {
+        let mut t = Tally::default();
+        t.arrive(b"./link");
+        t.arrive(b"./file");
+        t.record(b"./file", Counted::File(1));
+        t.record(b"./link", Counted::Symlink); // links are made after the stream
+        t.arrive(b"./link");
+        assert!(t.arrival(b"./link") < t.arrival(b"./file"));
+        assert_eq!(t.arrival(b"./none"), None);
     }
 }

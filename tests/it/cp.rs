@@ -5,6 +5,7 @@
 
 mod download;
 mod fallback;
+mod fallback_resume;
 mod faults;
 mod harness;
 mod hostile;

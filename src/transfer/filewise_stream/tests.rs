@@ -41,6 +41,15 @@ impl Records {
             .extend_from_slice(format!("\n{NONCE} x {cat}\n").as_bytes());
         self
     }
+    /// A file with `nlink` links to inode `ino`.
+    fn linked(&mut self, name: &[u8], ino: u64, nlink: u64, body: &[u8], cat: i32) -> &mut Self {
+        let stat = format!("81a4 {} 1700000000 1000 1000 64 {ino} {nlink}", body.len());
+        self.head("f", &stat, name);
+        self.0.extend_from_slice(body);
+        self.0
+            .extend_from_slice(format!("\n{NONCE} x {cat}\n").as_bytes());
+        self
+    }
     fn link(&mut self, name: &[u8], target: &[u8]) -> &mut Self {
         self.head("l", "a1ff 6 1700000001 0 0 64 8 1", name);
         self.0.extend_from_slice(target);
@@ -347,5 +356,89 @@ fn modes_keep_permission_bits_only_after_unpack() {
         mode("out/x"),
         0o764,
         "setuid/setgid dropped as on the tar path"
+    );
+}
+
+#[test]
+fn a_second_name_of_an_inode_already_sent_becomes_a_hardlink_with_one_inode() {
+    use std::os::unix::fs::MetadataExt;
+    let records = Records::new()
+        .node(b".", "41ed")
+        .linked(b"./a", 40, 3, b"shared", 0)
+        .linked(b"./other", 41, 1, b"alone", 0)
+        .linked(b"./d/b", 40, 3, b"shared", 0)
+        .node(b"./d", "41ed")
+        .linked(b"./c", 40, 3, b"shared", 0)
+        .end();
+    for trickle in [false, true] {
+        let (tar_bytes, _, _) = convert(&records, trickle);
+        let mut archive = tar::Archive::new(&tar_bytes[..]);
+        let kinds: Vec<(String, EntryType, Option<String>)> = archive
+            .entries()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|e| {
+                let e = e.unwrap_or_else(|e| panic!("{e}"));
+                let link = e
+                    .link_name()
+                    .ok()
+                    .flatten()
+                    .map(|l| l.display().to_string());
+                (
+                    e.path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    e.header().entry_type(),
+                    link,
+                )
+            })
+            .collect();
+        assert_eq!(kinds[1], ("./a".into(), EntryType::Regular, None));
+        assert_eq!(kinds[2], ("./other".into(), EntryType::Regular, None));
+        assert_eq!(
+            kinds[3],
+            ("./d/b".into(), EntryType::Link, Some("./a".into()))
+        );
+        assert_eq!(
+            kinds[5],
+            ("./c".into(), EntryType::Link, Some("./a".into()))
+        );
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dest = dir.path().join("out");
+    let rec = Recording::default();
+    let notes = Notes::default();
+    let stream = FilewiseStream::new(&records[..], NONCE, &rec, Rc::clone(&notes));
+    let summary =
+        unpack(stream, &dest, &UnpackOptions::default(), &rec).unwrap_or_else(|e| panic!("{e}"));
+    let ino = |p: &str| {
+        std::fs::metadata(dest.join(p))
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+            .ino()
+    };
+    assert_eq!(ino("a"), ino("d/b"));
+    assert_eq!(ino("a"), ino("c"));
+    assert_ne!(ino("a"), ino("other"));
+    assert_eq!((summary.files, summary.hardlinks), (2, 2));
+    assert_eq!(std::fs::read(dest.join("c")).unwrap_or_default(), b"shared");
+}
+
+#[test]
+fn a_withdrawn_first_name_leaves_the_next_one_a_whole_file() {
+    let records = Records::new()
+        .node(b".", "41ed")
+        .linked(b"./a", 50, 2, b"shar", 1)
+        .linked(b"./b", 50, 2, b"shared", 0)
+        .end();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dest = dir.path().join("out");
+    let rec = Recording::default();
+    let stream = FilewiseStream::new(&records[..], NONCE, &rec, Notes::default());
+    let summary =
+        unpack(stream, &dest, &UnpackOptions::default(), &rec).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!dest.join("a").exists());
+    assert_eq!(std::fs::read(dest.join("b")).unwrap_or_default(), b"shared");
+    assert_eq!(
+        (summary.files, summary.hardlinks, summary.skipped_count),
+        (1, 0, 1)
     );
 }

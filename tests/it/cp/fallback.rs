@@ -176,7 +176,7 @@ fn a_walk_cut_inside_a_file_fails_and_leaves_no_short_file() {
 
 #[test]
 #[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
-fn a_cut_walk_is_retried_from_the_start_and_ends_identical() {
+fn a_cut_walk_is_retried_and_ends_identical() {
     require_root();
     let w = World::new("shell", "0:0");
     plant(&w);
@@ -187,7 +187,7 @@ fn a_cut_walk_is_retried_from_the_start_and_ends_identical() {
     assert!(err.contains("retry 1"), "{err}");
     assert!(
         err.contains("8 file(s), 13 dir(s), 6 link(s)"),
-        "the restart is counted once: {err}"
+        "the continuation is counted once: {err}"
     );
     assert_eq!(
         std::fs::read(w.local("out/big.bin")).unwrap_or_default(),

@@ -18,8 +18,10 @@ use super::dest_tree::{self as tree, NodeId, NodeKind, NodeMeta, WriteError};
 use super::error::TransferError;
 use super::filewise_stream::withdrawn_detail;
 use super::safe_path::{self, NameProblem};
+use super::tally::Counted;
 mod finish;
 mod links;
+mod tally;
 mod whiteout;
 
 use super::unpack::{MAX_RECORDED_SKIPS, UnpackOptions, UnpackSummary, WhiteoutMode};
@@ -234,7 +236,7 @@ impl<'a> Extractor<'a> {
         offset: u64,
     ) -> Step {
         if (1..=rel.len()).any(|n| self.failed.contains(&rel[..n])) {
-            self.summary.skipped_count += 1; // below a directory already reported
+            self.count(raw, Counted::Skipped); // below a directory already reported
             return Ok(());
         }
         if self.root_link.is_some() && !rel.is_empty()
@@ -254,7 +256,7 @@ impl<'a> Extractor<'a> {
         }
         let meta = self.meta(entry.header(), is_dir);
         match kind {
-            _ if is_dir => self.directory(rel, meta),
+            _ if is_dir => self.directory(raw, rel, meta),
             EntryType::Regular | EntryType::Continuous => {
                 if has_sparse_records(entry) {
                     return Err(Problem::Skip(SkipReason::Unsupported, "sparse file".into()));
@@ -301,7 +303,10 @@ impl<'a> Extractor<'a> {
 
     /// Reports a skipped entry once and records it.
     pub(crate) fn skip(&mut self, raw: &[u8], reason: SkipReason, detail: String) {
-        self.summary.skipped_count += 1;
+        if self.opts.track_resume && self.summary.tally.get(raw) == Some(Counted::Skipped) {
+            return; // a continuation met it again: reported and counted the first time
+        }
+        self.count(raw, Counted::Skipped);
         if self.reported.len() < MAX_DEDUP_NAMES && !self.reported.insert(raw.to_vec()) {
             return;
         }
@@ -398,7 +403,7 @@ impl<'a> Extractor<'a> {
         Ok(())
     }
 
-    fn directory(&mut self, rel: Rel, meta: NodeMeta) -> Step {
+    fn directory(&mut self, raw: &[u8], rel: Rel, meta: NodeMeta) -> Step {
         if rel.is_empty() {
             self.root_link = None;
             if self.root_state == RootState::Missing {
@@ -415,7 +420,7 @@ impl<'a> Extractor<'a> {
                 }
                 _ => {}
             }
-            self.summary.dirs += 1;
+            self.count(raw, Counted::Dir);
             return Ok(());
         }
         let path = self
@@ -435,7 +440,7 @@ impl<'a> Extractor<'a> {
             }
         }
         self.dirs.insert(rel, meta);
-        self.summary.dirs += 1;
+        self.count(raw, Counted::Dir);
         Ok(())
     }
 
@@ -497,8 +502,7 @@ impl<'a> Extractor<'a> {
                 if rel.is_empty() {
                     self.root_state = RootState::NonDir;
                 }
-                self.summary.files += 1;
-                self.summary.bytes += size;
+                self.count(raw, Counted::File(size));
                 if before != NodeKind::Missing {
                     self.summary.replaced += 1;
                 }

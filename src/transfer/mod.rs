@@ -20,6 +20,7 @@ pub mod safe_path;
 pub mod source_check;
 pub mod spec;
 mod stream_guard;
+pub mod tally;
 pub mod unpack;
 pub mod verify_sums;
 

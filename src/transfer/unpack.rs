@@ -103,6 +103,9 @@ pub struct UnpackSummary {
     /// The destination root was created by this copy (so a resumed attempt still gives it
     /// the stream's mode and mtime; a root that existed before is never changed).
     pub root_created: bool,
+    /// With `track_resume`: what each name was counted as, so an entry a continuation sends
+    /// again (directories, names that cannot be excluded, local skips) is counted once.
+    pub tally: super::tally::Tally,
 }
 
 /// Extracts the tar stream `reader` into `dest`; see [`unpack_into`].

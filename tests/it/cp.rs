@@ -10,5 +10,6 @@ mod harness;
 mod hostile;
 mod large;
 mod parity;
+mod resume_counts;
 mod upload;
 mod verify;

@@ -8,6 +8,7 @@ use super::{Extractor, PendingLink, Problem, Rel, Step, unsafe_skip};
 use crate::transfer::dest_tree::{self as tree, NodeKind, NodeMeta};
 use crate::transfer::error::TransferError;
 use crate::transfer::safe_path::{self, LinkReach};
+use crate::transfer::tally::Counted;
 
 impl Extractor<'_> {
     /// Creates the deferred symlinks, then applies directory metadata deepest first.
@@ -62,7 +63,7 @@ impl Extractor<'_> {
             }
         }
         tree::make_symlink(&link.target, path, link.owner).map_err(|e| self.local(path, e))?;
-        self.summary.symlinks += 1;
+        self.count(&link.raw, Counted::Symlink);
         self.complete(&link.raw);
         if is_root {
             self.note_escaping(link); // the root's target is always outside the copy

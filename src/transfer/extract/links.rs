@@ -5,6 +5,7 @@
 use super::{Extractor, PendingLink, Rel, RootState, Step, unsafe_skip};
 use crate::transfer::dest_tree::{self as tree, NodeKind};
 use crate::transfer::safe_path;
+use crate::transfer::tally::Counted;
 
 impl Extractor<'_> {
     pub(super) fn symlink(
@@ -78,7 +79,7 @@ impl Extractor<'_> {
         self.links.remove(&rel);
         std::fs::hard_link(&target_path, &path).map_err(|e| self.local(&path, e))?;
         self.files.insert(rel.clone(), id);
-        self.summary.hardlinks += 1;
+        self.count(raw, Counted::Hardlink);
         self.mark_created(&rel);
         self.complete(raw);
         Ok(())

@@ -75,6 +75,16 @@ pub(crate) async fn drain_stderr(
     out
 }
 
+/// How long the remote stderr may take to end after the session was aborted.
+const STDERR_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the unpack gave up before the stream ended: every failure but a stream that
+/// ended early (then the remote side is done, or the connection is gone, and the status
+/// comes at once).
+fn stopped_reading(unpacked: &Result<(), TransferError>) -> bool {
+    matches!(unpacked, Err(e) if !matches!(e, TransferError::Truncated { .. }))
+}
+
 /// One attempt's result.
 pub(crate) struct Attempt {
     /// How the unpack ended.
@@ -144,7 +154,7 @@ pub(crate) async fn attempt(
         StreamKind::Tar => "remote tar",
         StreamKind::Walk { .. } => "remote find",
     };
-    let stderr = tokio::spawn(drain_stderr(
+    let mut stderr = tokio::spawn(drain_stderr(
         session.stderr.take(),
         Arc::clone(reporter),
         label,
@@ -187,14 +197,24 @@ pub(crate) async fn attempt(
         (res, summary, notes)
     });
     let (unpacked, summary, notes) = unpack.await.map_err(|_| Error::CopyIncomplete)?;
-    if let Err(TransferError::Destination { .. }) = &unpacked {
-        // The unpack stopped reading: the remote side can only block on a full pipe now, so
-        // waiting for its status would end in the idle timeout. Give the session up.
-        stderr.abort();
+    if stopped_reading(&unpacked) {
+        // The unpack stopped reading while the stream may still flow (a local failure such
+        // as a full disk, or bytes that cannot be unpacked): the remote side would stream on
+        // into a pipe nobody reads, and waiting for its status would end in the idle
+        // timeout. End the session now; the server sees the client go.
+        session.abort();
+        let mut messages = match tokio::time::timeout(STDERR_GRACE, &mut stderr).await {
+            Ok(Ok(m)) => m,
+            _ => {
+                stderr.abort();
+                Vec::new()
+            }
+        };
+        messages.extend(notes);
         return Ok(Attempt {
             unpacked,
             summary,
-            messages: notes,
+            messages,
             status: ExecStatus::Missing,
             stalled: false,
         });

@@ -9,6 +9,9 @@
 //!   readers once their buffers are drained: a cut connection surfaces as a short stream
 //!   plus a missing status, never as a hang.
 //! - Stdin gets EOF only from an explicit `shutdown()` by the caller.
+//! - kube's pipes are halves of one `simplex` stream: dropping a reader does not make the
+//!   task's writes fail, so a caller that stops reading early must [`ExecSession::abort`],
+//!   or the task blocks on the full pipe and the remote command with it.
 //! - kube-rs has no idle timeout: a stream that stalls with the connection open would wait
 //!   forever. [`ExecSession::watch_idle`] counts bytes in either direction; after the given
 //!   time without any, the session is *stalled*: readers end (a short stream, as after a
@@ -172,6 +175,15 @@ impl ExecSession {
             () = self.stalled.cancelled() => None,
         };
         ExecStatus::from_status(status.as_ref())
+    }
+
+    /// Ends the session now, without waiting for the command: the stream task is aborted and
+    /// the connection dropped, so the server sees the client go and stops the command (it
+    /// would otherwise stream on, or block on a full pipe, until the connection dropped).
+    /// For a local failure: nothing more will be read. The stdout/stderr readers then end
+    /// once their buffers are drained.
+    pub fn abort(self) {
+        self._process.abort();
     }
 
     /// Whether [`ExecSession::watch_idle`] gave up on this session.

@@ -9,6 +9,7 @@ mod faults;
 mod harness;
 mod hostile;
 mod large;
+mod local_failure;
 mod parity;
 mod resume_counts;
 mod upload;

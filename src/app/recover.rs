@@ -266,6 +266,11 @@ pub(crate) async fn recover_image(
     } else {
         text
     };
+    // What --secrets reports masked on stderr is masked in the product too.
+    let text = match &secrets {
+        Some(findings) => crate::image::secrets::redact(&text, findings),
+        None => text,
+    };
     printer.detail(&format_args!(
         "{}: {} bytes received from the registry",
         opened.display_ref,

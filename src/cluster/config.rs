@@ -114,18 +114,40 @@ pub fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
         })
 }
 
-/// `--context NAME` must name a context of the merged kubeconfig (pure). kube-rs would say
-/// only "failed to load context NAME"; kubectl users need the contexts there are.
+/// The context to use must exist in the merged kubeconfig (pure): `--context NAME`, else
+/// the kubeconfig's `current-context`. kube-rs would say only "failed to load context
+/// NAME"; kubectl users need the contexts there are.
 pub fn check_context(
     kubeconfig: &Kubeconfig,
-    wanted: Option<&str>,
+    flag: Option<&str>,
     files: &[PathBuf],
 ) -> Result<(), ClusterError> {
-    match wanted {
-        Some(name) if !kubeconfig.contexts.iter().any(|c| c.name == name) => {
-            Err(ClusterError::UnknownContext {
-                context: name.to_owned(),
-                available: kubeconfig.contexts.iter().map(|c| c.name.clone()).collect(),
+    let Some(name) = flag.or(kubeconfig.current_context.as_deref()) else {
+        return Ok(());
+    };
+    if kubeconfig.contexts.iter().any(|c| c.name == name) {
+        return Ok(());
+    }
+    Err(ClusterError::UnknownContext {
+        context: name.to_owned(),
+        current: flag.is_none(),
+        available: kubeconfig.contexts.iter().map(|c| c.name.clone()).collect(),
+        files: files.to_vec(),
+    })
+}
+
+/// `--cluster NAME` must name a cluster of the merged kubeconfig (pure); kube-rs would say
+/// "failed to load the cluster of context: NAME".
+pub fn check_cluster(
+    kubeconfig: &Kubeconfig,
+    flag: Option<&str>,
+    files: &[PathBuf],
+) -> Result<(), ClusterError> {
+    match flag {
+        Some(name) if !kubeconfig.clusters.iter().any(|c| c.name == name) => {
+            Err(ClusterError::UnknownCluster {
+                cluster: name.to_owned(),
+                available: kubeconfig.clusters.iter().map(|c| c.name.clone()).collect(),
                 files: files.to_vec(),
             })
         }
@@ -160,6 +182,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterErro
             }
             let kubeconfig = merged.unwrap_or_default();
             check_context(&kubeconfig, options.context.as_deref(), &files)?;
+            check_cluster(&kubeconfig, options.cluster.as_deref(), &files)?;
             let opts = KubeConfigOptions {
                 context: options.context.clone(),
                 cluster: options.cluster.clone(),
@@ -250,9 +273,9 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_context_lists_the_kubeconfigs_contexts() {
+    fn an_unknown_context_or_cluster_lists_the_kubeconfigs_own() {
         let kc = Kubeconfig::from_yaml(
-            "apiVersion: v1\nkind: Config\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: dev\n  context: {cluster: c, user: u}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://c'}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: dev\n  context: {cluster: c, user: u}\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let files = [PathBuf::from("/k/config")];
@@ -265,6 +288,26 @@ mod tests {
         assert!(err.contains("'nope'"), "{err}");
         assert!(err.contains("/k/config"), "{err}");
         assert!(err.contains("--context: prod, dev"), "{err}");
+        let mut dangling = kc.clone();
+        dangling.current_context = Some("gone".into());
+        let err = check_context(&dangling, None, &files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("'gone', the kubeconfig's current-context") && err.contains("prod, dev"),
+            "{err}"
+        );
+        assert!(check_context(&dangling, Some("prod"), &files).is_ok());
+        assert!(check_cluster(&kc, Some("c"), &files).is_ok());
+        let err = check_cluster(&kc, Some("nope"), &files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("cluster 'nope'") && err.contains("--cluster: c"),
+            "{err}"
+        );
     }
 
     #[test]

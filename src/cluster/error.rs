@@ -24,9 +24,11 @@ pub enum ClusterError {
         /// The files `KUBECONFIG` names.
         paths: Vec<PathBuf>,
     },
-    /// `--context` names a context the kubeconfig does not have.
+    /// `--context` (or the kubeconfig's `current-context`) names a context the kubeconfig
+    /// does not have.
     #[error(
-        "use context '{context}': the kubeconfig ({}) has no such context; {}",
+        "use context '{context}'{}: the kubeconfig ({}) has no such context; {}",
+        if *current { ", the kubeconfig's current-context" } else { "" },
         files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         if available.is_empty() {
             "it has no contexts at all".to_owned()
@@ -37,7 +39,27 @@ pub enum ClusterError {
     UnknownContext {
         /// The context asked for.
         context: String,
+        /// Whether it came from `current-context` rather than `--context`.
+        current: bool,
         /// The contexts the merged kubeconfig has, in file order.
+        available: Vec<String>,
+        /// The kubeconfig files read.
+        files: Vec<PathBuf>,
+    },
+    /// `--cluster` names a cluster the kubeconfig does not have.
+    #[error(
+        "use cluster '{cluster}': the kubeconfig ({}) has no such cluster; {}",
+        files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        if available.is_empty() {
+            "it has no clusters at all".to_owned()
+        } else {
+            format!("pass one of its clusters to --cluster: {}", available.join(", "))
+        }
+    )]
+    UnknownCluster {
+        /// The cluster asked for.
+        cluster: String,
+        /// The clusters the merged kubeconfig has, in file order.
         available: Vec<String>,
         /// The kubeconfig files read.
         files: Vec<PathBuf>,

@@ -15,6 +15,7 @@ mod pods_errors;
 mod pods_partial;
 mod provenance;
 mod recover;
+mod requests;
 mod selfcheck;
 mod sources;
 mod world;

@@ -1,5 +1,6 @@
 //! Cluster-side mistakes read like kubectl's answers (newcomer findings): a malformed `-l`
-//! selector shows the server's message, an unknown `--context` lists the contexts there are.
+//! selector shows the server's message, an unknown `--context` or `--cluster` lists the
+//! ones there are.
 
 use super::pods::{run, start};
 
@@ -33,7 +34,7 @@ fn a_malformed_selector_shows_the_servers_message_not_its_status_struct() {
 
 #[test]
 #[ignore = "needs e2e world: tests/e2e/world.sh up"]
-fn an_unknown_context_says_so_and_lists_the_kubeconfigs_contexts() {
+fn an_unknown_context_or_cluster_says_so_and_lists_the_kubeconfigs_own() {
     let c = start(false);
     // The fake's kubeconfig with its context renamed and a second one added.
     let fake = std::fs::read_to_string(c.kubeconfig_path()).unwrap_or_default();
@@ -83,4 +84,23 @@ fn an_unknown_context_says_so_and_lists_the_kubeconfigs_contexts() {
     for name in contexts {
         assert!(out.stderr.contains(name), "{name}: {}", out.stderr);
     }
+    // The one cluster both contexts use (the fake's, named in the edit above).
+    let out = run(
+        &c,
+        &[
+            "pod/web-0",
+            "-n",
+            "arc",
+            "--kubeconfig",
+            file,
+            "--cluster",
+            "nope",
+        ],
+    );
+    out.expect_code(2, "--cluster nope");
+    assert!(
+        out.stderr.contains("cluster 'nope'") && out.stderr.contains("--cluster: fake"),
+        "{}",
+        out.stderr
+    );
 }

@@ -292,3 +292,62 @@ fn diff_help_states_its_exit_codes() {
         "{help}"
     );
 }
+
+/// A docker config whose history and Env carry secrets: an ENV with a password and a RUN
+/// with `curl -u user:password`.
+fn config_with_secrets(password: &str, cli_password: &str) -> String {
+    serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {
+            "Env": ["PATH=/usr/bin", format!("DB_PASSWORD={password}")],
+            "Cmd": ["sh"]
+        },
+        "rootfs": {"type": "layers", "diff_ids": []},
+        "history": [
+            {"created_by": format!("/bin/sh -c #(nop)  ENV DB_PASSWORD={password}"), "empty_layer": true},
+            {"created_by": format!("/bin/sh -c curl -fsS -u admin:{cli_password} https://example.com/x"), "empty_layer": true},
+            {"created_by": "/bin/sh -c #(nop)  CMD [\"sh\"]", "empty_layer": true}
+        ]
+    })
+    .to_string()
+}
+
+#[test]
+fn secrets_are_masked_in_the_printed_dockerfile_and_json_not_only_in_the_report() {
+    let (password, cli_password) = ("hunter2hunter2", "s3cr3tP4ssw0rd");
+    let config = config_with_secrets(password, cli_password);
+    for format in ["dockerfile", "json"] {
+        let out = bin()
+            .args(["--secrets", "-o", format, "-"])
+            .write_stdin(config.clone())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.contains("likely secret"), "{format}: {stderr}");
+        for secret in [password, cli_password] {
+            assert!(
+                !stdout.contains(secret),
+                "{format}: {secret} printed:\n{stdout}"
+            );
+            assert!(!stderr.contains(secret), "{format}: {secret} on stderr");
+            let masked = format!("{}****", &secret[..4]);
+            assert!(stdout.contains(&masked), "{format}: no {masked}:\n{stdout}");
+        }
+        if format == "json" {
+            serde_json::from_str::<serde_json::Value>(&stdout)
+                .unwrap_or_else(|e| panic!("masked JSON no longer parses: {e}\n{stdout}"));
+        }
+    }
+    // Without --secrets the recovery is verbatim.
+    let out = bin()
+        .arg("-")
+        .write_stdin(config)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(password));
+}

@@ -123,6 +123,7 @@ impl FileFinding {
             },
             rule: self.rule,
             masked: self.masked,
+            value: None,
         }
     }
 }
@@ -182,6 +183,29 @@ pub enum Location {
     },
 }
 
+/// A secret's own text, kept only so that [`super::redact`] can mask it where the
+/// recovered Dockerfile repeats it: never serialised, and `Debug` shows only its mask.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Wraps a matched value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The unmasked text (for masking it elsewhere; never print it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretValue({})", mask(&self.0))
+    }
+}
+
 /// One likely secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SecretFinding {
@@ -192,6 +216,10 @@ pub struct SecretFinding {
     /// The masked value, when the rule matched a value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<String>,
+    /// The value itself, for history and config findings (file contents are never
+    /// printed, so file findings have none).
+    #[serde(skip)]
+    pub value: Option<SecretValue>,
 }
 
 impl fmt::Display for SecretFinding {
@@ -240,7 +268,9 @@ mod tests {
             },
             rule: Rule::SecretInConfig,
             masked: Some(mask("hunter2hunter2")),
+            value: Some(SecretValue::new("hunter2hunter2")),
         };
+        assert!(!format!("{history:?}").contains("hunter2hunter2"));
         assert_eq!(
             history.to_string(),
             "history step 5 ENV DB_PASSWORD: secret-in-config (hunt****)"

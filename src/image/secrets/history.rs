@@ -5,7 +5,7 @@
 //! caller passes each step's index and fields. Pure.
 
 use super::content::{self, Match, SECRET_WORDS, ValueStyle, is_literal};
-use super::finding::{HistoryField, Location, Rule, SecretFinding, mask};
+use super::finding::{HistoryField, Location, Rule, SecretFinding, SecretValue, mask};
 
 /// Scans an ENV variable of history step `step`.
 pub fn scan_env(step: usize, name: &str, value: &str) -> Vec<SecretFinding> {
@@ -62,6 +62,7 @@ fn findings(step: usize, field: &HistoryField, matches: Vec<Match>) -> Vec<Secre
             },
             rule: m.rule,
             masked: Some(mask(&m.value)),
+            value: Some(SecretValue::new(m.value)),
         })
         .collect()
 }

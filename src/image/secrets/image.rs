@@ -5,7 +5,7 @@
 //! A config value that a history step already showed with the same finding is not repeated.
 
 use super::content::{self, ValueStyle};
-use super::finding::{HistoryField, Location, SecretFinding, mask};
+use super::finding::{HistoryField, Location, SecretFinding, SecretValue, mask};
 use super::history::{scan_arg, scan_env, scan_label, scan_run};
 use crate::image::config::RuntimeConfig;
 use crate::image::instruction::{CommandForm, Instruction};
@@ -84,6 +84,7 @@ pub fn scan_step(step: &Step) -> Vec<SecretFinding> {
                             },
                             rule: m.rule,
                             masked: Some(mask(&m.value)),
+                            value: Some(SecretValue::new(m.value)),
                         }),
                 );
             }

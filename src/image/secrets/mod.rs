@@ -9,14 +9,16 @@ mod finding;
 mod history;
 mod image;
 mod names;
+mod redact;
 #[cfg(test)]
 mod tests;
 
 pub use content::{Match, ValueStyle, scan_file_content, scan_text};
-pub use finding::{FileFinding, HistoryField, Location, Rule, SecretFinding, mask};
+pub use finding::{FileFinding, HistoryField, Location, Rule, SecretFinding, SecretValue, mask};
 pub use history::{scan_arg, scan_env, scan_label, scan_run};
 pub use image::{scan_image, scan_runtime, scan_step};
 pub use names::scan_name;
+pub use redact::redact;
 
 /// Files up to this size are read for content scanning; larger ones are checked by name only.
 pub const MAX_CONTENT_BYTES: u64 = 64 * 1024;

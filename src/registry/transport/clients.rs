@@ -3,6 +3,9 @@
 //! builds two reqwest clients, each loading the system roots), and a namespace-wide run opens
 //! many images on the same registry. A client keeps the first credentials it saw for a
 //! registry, so the credential is part of the key (as a digest, never the secret itself).
+//!
+//! Also remembers which registries answered a request without credentials with a challenge
+//! (see `RemoteSession::open_blob`), so later sessions go straight to oci-client's auth flow.
 
 use std::sync::Mutex;
 
@@ -23,6 +26,33 @@ struct Key {
 }
 
 static BUILT: Mutex<Vec<(Key, Client)>> = Mutex::new(Vec::new());
+static CHALLENGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Whose requests a client makes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Identity<'a> {
+    /// With these Basic credentials.
+    Basic(&'a str, &'a str),
+    /// Anonymously, through oci-client's auth flow: it asks `/v2/` for a challenge first.
+    Anonymous,
+    /// With no auth flow at all: never given to an oci-client call that takes a
+    /// `RegistryAuth`, so it sends each request as is (blob requests, see `open_blob`).
+    Unauthenticated,
+}
+
+/// Remembers that `host` answered a request without credentials with a challenge.
+pub(super) fn mark_challenged(host: &str) {
+    let mut hosts = CHALLENGED.lock().unwrap_or_else(|e| e.into_inner());
+    if !hosts.iter().any(|h| h == host) {
+        hosts.push(host.to_string());
+    }
+}
+
+/// Whether `host` is known to want credentials (or an anonymous token) for every request.
+pub(super) fn challenged(host: &str) -> bool {
+    let hosts = CHALLENGED.lock().unwrap_or_else(|e| e.into_inner());
+    hosts.iter().any(|h| h == host)
+}
 
 fn digest(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -33,13 +63,12 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// A client for `host` with these settings and this credential (`None`: anonymous), built
-/// by `build` the first time.
+/// A client for `host` with these settings and this identity, built by `build` the first time.
 pub(super) fn client_for(
     conn: &Connection,
     http: bool,
     host: &str,
-    credential: Option<(&str, &str)>,
+    identity: Identity<'_>,
     build: impl FnOnce() -> Result<Client, RegistryError>,
 ) -> Result<Client, RegistryError> {
     let key = Key {
@@ -47,9 +76,12 @@ pub(super) fn client_for(
         insecure: conn.insecure_skip_tls_verify,
         ca: conn.ca_pems.iter().map(|(_, pem)| digest(&[pem])).collect(),
         host: host.to_string(),
-        auth: match credential {
-            Some((user, password)) => digest(&[b"basic", user.as_bytes(), password.as_bytes()]),
-            None => digest(&[b"anonymous"]),
+        auth: match identity {
+            Identity::Basic(user, password) => {
+                digest(&[b"basic", user.as_bytes(), password.as_bytes()])
+            }
+            Identity::Anonymous => digest(&[b"anonymous"]),
+            Identity::Unauthenticated => digest(&[b"unauthenticated"]),
         },
     };
     // Held while building, so concurrent images on one registry wait for one build instead

@@ -26,7 +26,7 @@ use crate::registry::error::RegistryError;
 use crate::registry::manifest::{ACCEPTED_MANIFEST_TYPES, MANIFEST_LIMIT};
 
 use super::classify::{Failure, classify};
-use super::clients::client_for;
+use super::clients::{Identity, challenged, client_for, mark_challenged};
 
 const USER_AGENT: &str = concat!("kubectl-dfimage/", env!("CARGO_PKG_VERSION"));
 
@@ -42,6 +42,11 @@ pub(crate) struct Connection {
 pub(crate) struct RemoteSession {
     client: Client,
     auth: RegistryAuth,
+    /// For an anonymous session: a client outside oci-client's auth flow, for blobs. That
+    /// flow asks `/v2/` for a challenge before every request to a registry that never
+    /// challenges (mcr.microsoft.com, most mirrors, plain test registries), a round trip
+    /// each time, since it only caches tokens and there is none to cache.
+    unauthenticated: Option<Client>,
     image: ImageRef,
     received: Arc<AtomicU64>,
 }
@@ -147,11 +152,11 @@ pub(crate) async fn connect(
         let more_schemes = i + 1 < schemes.len();
         let mut tried: Vec<String> = Vec::new();
         for (label, auth) in &attempts {
-            let credential = match auth {
-                RegistryAuth::Basic(user, password) => Some((user.as_str(), password.as_str())),
-                _ => None,
+            let identity = match auth {
+                RegistryAuth::Basic(user, password) => Identity::Basic(user, password),
+                _ => Identity::Anonymous,
             };
-            let client = client_for(conn, http, image.api_host(), credential, || {
+            let client = client_for(conn, http, image.api_host(), identity, || {
                 build_client(conn, http)
             })?;
             let result = client
@@ -160,10 +165,21 @@ pub(crate) async fn connect(
             match result {
                 Ok((bytes, digest)) => {
                     check_manifest_size(&bytes)?;
+                    let unauthenticated = match auth {
+                        RegistryAuth::Anonymous => {
+                            let host = image.api_host();
+                            client_for(conn, http, host, Identity::Unauthenticated, || {
+                                build_client(conn, http)
+                            })
+                            .ok()
+                        }
+                        _ => None,
+                    };
                     return Ok(Connected {
                         session: RemoteSession {
                             client,
                             auth: auth.clone(),
+                            unauthenticated,
                             image: image.clone(),
                             received: Arc::new(AtomicU64::new(bytes.len() as u64)),
                         },
@@ -290,17 +306,40 @@ impl RemoteSession {
         media_type: &str,
     ) -> Result<Box<dyn AsyncRead + Send + Unpin>, RegistryError> {
         let desc = descriptor(digest, size, media_type);
-        // Make sure the client has the auth for blob requests even after a token expired.
-        self.client
-            .store_auth_if_needed(self.image.api_host(), &self.auth)
-            .await;
-        let stream = self
-            .client
-            .pull_blob_stream(self.image.as_reference(), &desc)
-            .await
-            .map_err(|e| self.fatal(e, &format!("blob {digest}")))?;
-        let counter = Arc::clone(&self.received);
         let what = format!("blob {digest}");
+        let host = self.image.api_host();
+        let direct = match &self.unauthenticated {
+            Some(client) if !challenged(host) => {
+                match client
+                    .pull_blob_stream(self.image.as_reference(), &desc)
+                    .await
+                {
+                    Ok(stream) => Some(stream),
+                    // The registry does want a token after all: its auth flow gets one,
+                    // and later sessions on it start there.
+                    Err(e) => match classify(e, &self.image, &what) {
+                        Failure::Auth => {
+                            mark_challenged(host);
+                            None
+                        }
+                        Failure::Transport(e) | Failure::Fatal(e) => return Err(e),
+                    },
+                }
+            }
+            _ => None,
+        };
+        let stream = match direct {
+            Some(stream) => stream,
+            None => {
+                // Make sure the client has the auth for blob requests even after a token expired.
+                self.client.store_auth_if_needed(host, &self.auth).await;
+                self.client
+                    .pull_blob_stream(self.image.as_reference(), &desc)
+                    .await
+                    .map_err(|e| self.fatal(e, &what))?
+            }
+        };
+        let counter = Arc::clone(&self.received);
         let counted = stream
             .stream
             .inspect_ok(move |chunk| {

@@ -122,12 +122,22 @@ fn all_tries_the_other_references_of_a_digest_before_declaring_it_failed() {
             .filter_map(|u| u["pod"].as_str())
             .collect();
         assert_eq!(pods.len(), 2, "{tag}: both pods are listed: {e:#}");
-        let file = Path::new(d).join(e["path"].as_str().unwrap_or_default());
+        let path = e["path"].as_str().unwrap_or_default();
+        let plain_folder = plain.replace(':', "_");
+        assert!(
+            path.starts_with(&format!("{plain_folder}/")),
+            "{tag}: filed under the registry that worked ({plain_folder}): {e:#}"
+        );
+        let file = Path::new(d).join(path);
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert_eq!(text, direct(&format!("{plain}/app@{digest}")), "{tag}");
     }
     let lost = entry(w.digest("app:buildah-docker"));
     assert_eq!(lost["status"], "failed", "{lost:#}");
+    assert!(
+        lost.get("path").is_none(),
+        "no Dockerfile, no path: {lost:#}"
+    );
     assert!(
         lost["error"]
             .as_str()

@@ -4,3 +4,4 @@
 mod classify;
 mod clients;
 pub(crate) mod remote;
+mod roots;

@@ -89,6 +89,7 @@ fn build_client(conn: &Connection, http: bool) -> Result<Client, RegistryError> 
             ClientProtocol::Https
         },
         accept_invalid_certificates: conn.insecure_skip_tls_verify,
+        tls_certs_only: super::roots::system_roots().to_vec(),
         extra_root_certificates: certs(pems),
         platform_resolver: None,
         connect_timeout: Some(Duration::from_secs(15)),

@@ -35,6 +35,30 @@ pub struct PackSummary {
     pub bytes: u64,
     /// Paths left out (or sent inconsistent), each once.
     pub skipped: Vec<Skipped>,
+    /// Every entry sent, in archive order, to match the remote tar's errors against.
+    pub sent: Vec<SentEntry>,
+}
+
+/// One entry of the archive as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEntry {
+    /// The member name, escaped like the remote tar's diagnostics are.
+    pub name: String,
+    /// What it is.
+    pub kind: SentKind,
+    /// File bytes (0 for the other kinds).
+    pub bytes: u64,
+}
+
+/// The kind of a [`SentEntry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symlink or a hardlink entry.
+    Link,
 }
 
 /// Pack switches.
@@ -147,6 +171,7 @@ impl<W: Write> Packer<'_, W> {
                 .append_data(&mut header, name, io::empty())
                 .map_err(fail)?;
             self.summary.dirs += 1;
+            self.sent(name, SentKind::Dir, 0);
         } else if kind.is_symlink() {
             let target = match fs::read_link(path) {
                 Ok(t) => t,
@@ -165,6 +190,7 @@ impl<W: Write> Packer<'_, W> {
                     .map_err(fail)?;
             }
             self.summary.symlinks += 1;
+            self.sent(name, SentKind::Link, 0);
         } else if kind.is_file() {
             let id = (meta.dev(), meta.ino());
             if meta.nlink() > 1
@@ -176,6 +202,7 @@ impl<W: Write> Packer<'_, W> {
                     .append_link(&mut header, name, &first)
                     .map_err(fail)?;
                 self.summary.hardlinks += 1;
+                self.sent(name, SentKind::Link, 0);
                 return Ok(true);
             }
             let file = match File::open(path) {
@@ -209,6 +236,7 @@ impl<W: Write> Packer<'_, W> {
             }
             self.summary.files += 1;
             self.summary.bytes += size;
+            self.sent(name, SentKind::File, size);
         } else {
             let what = if kind.is_fifo() {
                 "FIFO"
@@ -221,6 +249,14 @@ impl<W: Write> Packer<'_, W> {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    fn sent(&mut self, name: &Path, kind: SentKind, bytes: u64) {
+        self.summary.sent.push(SentEntry {
+            name: escape_for_display(name.as_os_str().as_bytes()),
+            kind,
+            bytes,
+        });
     }
 
     /// Reports a local I/O problem on `path`; returns `false` (left out).

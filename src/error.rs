@@ -138,7 +138,15 @@ pub fn cause_lines(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
             lines.push(server_says(status.code, &status.reason, &status.message));
             break;
         }
-        lines.push(e.to_string());
+        let line = e.to_string();
+        // Some libraries (kube's kubeconfig errors) put their source into their own
+        // message too: the cause line would only repeat the end of the previous one.
+        let repeated = lines
+            .last()
+            .is_some_and(|prev: &String| prev.ends_with(&line));
+        if !repeated {
+            lines.push(line);
+        }
         cur = e.source();
     }
     lines
@@ -161,6 +169,28 @@ fn server_says(code: u16, reason: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Wraps(std::io::Error);
+    impl std::fmt::Display for Wraps {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "failed to read kubeconfig: {}", self.0)
+        }
+    }
+    impl std::error::Error for Wraps {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_ending_the_previous_message_is_not_repeated() {
+        let e = Wraps(std::io::Error::other("Is a directory"));
+        assert_eq!(
+            cause_lines(&e),
+            vec!["failed to read kubeconfig: Is a directory".to_string()]
+        );
+    }
 
     #[test]
     fn a_kubernetes_status_reads_like_kubectl_and_ends_the_chain() {

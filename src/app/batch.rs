@@ -59,7 +59,9 @@ struct IndexEntry {
     /// Every distinct reference the pods name for this digest, in the order tried.
     references: Vec<String>,
     digest: Option<String>,
-    path: String,
+    /// The Dockerfile, relative to the output folder (absent when the image failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -209,8 +211,7 @@ pub async fn run(
                 tag_check: None,
             })
             .collect();
-        let path = output_path(&batch.output_dir, &first.reference, &first.image);
-        jobs.push((key, users, group_jobs, path));
+        jobs.push((key, users, group_jobs));
     }
     let total = jobs.len();
     let overall = TaskId(0);
@@ -220,12 +221,12 @@ pub async fn run(
     // task would run those one after another on one core.
     let shared = Arc::new(per_image_request(r));
     let results = futures_util::stream::iter(jobs)
-        .map(|(_key, users, group_jobs, path)| {
+        .map(|(_key, users, group_jobs)| {
             let (shared, printer, reporter) = (Arc::clone(&shared), *printer, Arc::clone(reporter));
             let task = tokio::spawn(async move {
                 let res = recover_any(&group_jobs, &shared, &printer, &reporter).await;
                 reporter.task_advanced(overall, 1);
-                (users, group_jobs, path, res)
+                (users, group_jobs, res)
             });
             async move {
                 match task.await {
@@ -242,7 +243,7 @@ pub async fn run(
     let mut index = Vec::new();
     let mut failed = Vec::new();
     let mut partial = false;
-    for (users, group_jobs, path, res) in results {
+    for (users, group_jobs, res) in results {
         let references: Vec<String> = group_jobs
             .iter()
             .map(|j| reference_of(j).to_owned())
@@ -251,16 +252,22 @@ pub async fn run(
         let used = res.recovered.as_ref().map_or(0, |(i, _)| *i);
         let reference = references.get(used).cloned().unwrap_or_default();
         let tried = res.failures;
-        let rel = path
-            .strip_prefix(&batch.output_dir)
-            .unwrap_or(&path)
-            .join("Dockerfile")
-            .display()
-            .to_string();
         let digest = users[0].digest.clone();
         let entry = match res.recovered {
             Some((_, rec)) => {
                 partial |= rec.partial;
+                // Filed under the reference that worked (registry, repository, its tag).
+                let user = users
+                    .iter()
+                    .find(|u| u.reference == reference)
+                    .unwrap_or(&users[0]);
+                let path = output_path(&batch.output_dir, &user.reference, &user.image);
+                let rel = path
+                    .strip_prefix(&batch.output_dir)
+                    .unwrap_or(&path)
+                    .join("Dockerfile")
+                    .display()
+                    .to_string();
                 let file = path.join("Dockerfile");
                 let written =
                     std::fs::create_dir_all(&path).and_then(|()| std::fs::write(&file, &rec.text));
@@ -269,7 +276,7 @@ pub async fn run(
                         reference,
                         references,
                         digest,
-                        path: rel,
+                        path: Some(rel),
                         status: "ok",
                         error: None,
                         failed_references: tried,
@@ -293,7 +300,7 @@ pub async fn run(
                     reference,
                     references,
                     digest,
-                    path: rel,
+                    path: None,
                     status: "failed",
                     error: Some(message),
                     failed_references: tried,

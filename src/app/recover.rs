@@ -51,7 +51,7 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
         return super::batch::run(&r, batch, printer, &reporter).await;
     }
     let jobs = super::resolve_target::jobs_for(&r, printer, &reporter).await?;
-    let mut texts = Vec::new();
+    let mut outputs = Vec::new();
     let mut partial = false;
     let many = jobs.len() > 1;
     let total = jobs.len();
@@ -68,16 +68,13 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
             Err(e) => return Err(e),
         };
         partial |= recovered.partial;
-        if many {
-            texts.push(format!("# ---- {label} ----\n{}", recovered.text));
-        } else {
-            texts.push(recovered.text);
-        }
+        outputs.push((label, recovered.text));
     }
+    let product = combine(&outputs, r.format, many);
     if !failed.is_empty() {
-        return super::resolve_target::finish_containers(printer, &texts, &failed, total);
+        return super::resolve_target::finish_containers(printer, &product, &failed, total);
     }
-    if !printer.product(&texts.join("\n"))? {
+    if !printer.product(&product)? {
         return Ok(ExitStatus::Complete);
     }
     Ok(if partial || !reporter.skipped_paths().is_empty() {
@@ -85,6 +82,40 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
     } else {
         ExitStatus::Complete
     })
+}
+
+/// The product of the recovered containers: one container's as it is; several Dockerfiles
+/// one after another, each under a comment naming its container; several JSON documents as
+/// one array whose objects name their container in `target`, so `-o json` stays one
+/// document.
+fn combine(outputs: &[(String, String)], format: Format, many: bool) -> String {
+    if !many {
+        return outputs.iter().map(|(_, t)| t.as_str()).collect();
+    }
+    match format {
+        Format::Dockerfile => outputs
+            .iter()
+            .map(|(label, text)| format!("# ---- {label} ----\n{text}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Json => {
+            let docs: Vec<serde_json::Value> = outputs
+                .iter()
+                .map(|(label, text)| {
+                    // --provenance may have put the original Dockerfile here: keep it as text
+                    let mut doc = serde_json::from_str(text)
+                        .unwrap_or_else(|_| serde_json::Value::String(text.clone()));
+                    if let Some(obj) = doc.as_object_mut() {
+                        obj.insert("target".into(), label.clone().into());
+                    }
+                    doc
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&docs).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
 }
 
 /// Registry options from the flags plus a job's platform and pull secrets.
@@ -383,4 +414,46 @@ fn report_secrets(
 /// An error and its causes on one line.
 pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     crate::error::cause_lines(err).join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two() -> Vec<(String, String)> {
+        vec![
+            (
+                "ns/p container a: x:1".to_string(),
+                "{\"image\": \"x:1\"}\n".to_string(),
+            ),
+            (
+                "ns/p container b: y:2".to_string(),
+                "{\"image\": \"y:2\"}\n".to_string(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn several_json_documents_become_one_array_naming_each_container() {
+        let out = combine(&two(), Format::Json, true);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+        let docs = v.as_array().expect("an array");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0]["image"], "x:1");
+        assert_eq!(docs[0]["target"], "ns/p container a: x:1");
+        assert_eq!(docs[1]["target"], "ns/p container b: y:2");
+    }
+
+    #[test]
+    fn several_dockerfiles_are_separated_by_a_comment_and_one_is_left_alone() {
+        let files = vec![
+            ("a".to_string(), "FROM x\n".to_string()),
+            ("b".to_string(), "FROM y\n".to_string()),
+        ];
+        assert_eq!(
+            combine(&files, Format::Dockerfile, true),
+            "# ---- a ----\nFROM x\n\n# ---- b ----\nFROM y\n"
+        );
+        assert_eq!(combine(&files[..1], Format::Json, false), "FROM x\n");
+    }
 }

@@ -157,12 +157,12 @@ fn pick_containers(r: &RecoverRequest, resolved: &Resolved) -> Result<Vec<Contai
 /// recovered, failure when nothing was.
 pub(crate) fn finish_containers(
     printer: &Printer,
-    texts: &[String],
+    product: &str,
     failed: &[(String, Error)],
     total: usize,
 ) -> Result<ExitStatus, Error> {
     let recovered = total - failed.len();
-    if recovered > 0 && !printer.product(&texts.join("\n"))? {
+    if recovered > 0 && !printer.product(product)? {
         // stdout closed: the reader went away, nothing more to say.
         return Ok(ExitStatus::Complete);
     }

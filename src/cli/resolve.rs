@@ -47,6 +47,15 @@ where
         Ok(cli) => cli,
         Err(err) => return clap_exit(&err),
     };
+    // clap does not enforce `requires = "all"` on --output-dir, as `all` requires it back.
+    if cli.command.is_none() && cli.recover.output_dir.is_some() && !cli.recover.all {
+        let err = super::command(&bin_name).error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "--output-dir is for --all (every image of a namespace); without --all the \
+             Dockerfile goes to stdout, so redirect it instead",
+        );
+        return clap_exit(&err);
+    }
     ParseOutcome::Run(resolve(cli))
 }
 
@@ -250,6 +259,26 @@ mod tests {
         assert_eq!(r.format, Format::Json);
         assert_eq!(r.listing, Listing::None);
         assert!(r.filter_noise);
+    }
+
+    #[test]
+    fn output_dir_without_all_is_a_usage_error_with_code_2() {
+        match parse([
+            "kubectl-dfimage",
+            "pod/web",
+            "--all-containers",
+            "--output-dir",
+            "od",
+        ]) {
+            ParseOutcome::Exit { text, code, .. } => {
+                assert_eq!(code, 2);
+                assert!(
+                    text.to_string().contains("--output-dir is for --all"),
+                    "{text}"
+                );
+            }
+            ParseOutcome::Run(r) => panic!("accepted: {r:?}"),
+        }
     }
 
     #[test]

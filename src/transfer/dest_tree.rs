@@ -11,13 +11,14 @@
 //! tar crate leaves that case out of its threat model too. Must not decide policy (what to
 //! skip): it returns errors and lets the caller classify them.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use super::platform;
 
 /// Mode, times and owner to give a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +39,9 @@ pub(crate) struct NodeId {
 }
 
 impl NodeId {
-    pub(crate) fn of(meta: &fs::Metadata) -> Self {
-        Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-        }
+    /// `None` where the OS has no node identity (then no hardlink target is trusted).
+    pub(crate) fn of(meta: &fs::Metadata) -> Option<Self> {
+        platform::node_identity(meta).map(|(dev, ino)| Self { dev, ino })
     }
 }
 
@@ -67,8 +66,8 @@ pub(crate) fn node_kind(path: &Path) -> io::Result<NodeKind> {
 }
 
 /// A component of an entry name as an OS string.
-pub(crate) fn os(component: &[u8]) -> &OsStr {
-    OsStr::from_bytes(component)
+pub(crate) fn os(component: &[u8]) -> Cow<'_, OsStr> {
+    platform::os_name(component)
 }
 
 /// `root` joined with `components`.
@@ -82,7 +81,7 @@ pub(crate) fn join(root: &Path, components: &[Vec<u8>]) -> PathBuf {
 
 /// Creates one directory (never its parents), `mode` before the umask.
 pub(crate) fn make_dir(path: &Path, mode: u32) -> io::Result<()> {
-    fs::DirBuilder::new().mode(mode).create(path)
+    platform::make_dir(path, mode)
 }
 
 /// Removes a non-directory name (file, symlink, FIFO) without following it.
@@ -124,7 +123,8 @@ pub(crate) enum WriteError {
 }
 
 /// Writes `body` (declared `size` bytes) as a new file `name` in `dir`, then renames it over
-/// whatever `name` was (the caller has refused directories). Returns the new node's identity.
+/// whatever `name` was (the caller has refused directories). Returns the new node's identity
+/// (`None` where the OS has none).
 pub(crate) fn write_file(
     dir: &Path,
     name: &OsStr,
@@ -133,7 +133,7 @@ pub(crate) fn write_file(
     meta: &NodeMeta,
     buf: &mut [u8],
     on_chunk: &mut dyn FnMut(u64),
-) -> Result<NodeId, WriteError> {
+) -> Result<Option<NodeId>, WriteError> {
     let (tmp, mut file) = create_temp(dir).map_err(WriteError::Local)?;
     let result = fill_and_finish(&mut file, body, size, meta, buf, on_chunk)
         .and_then(|()| fs::rename(&tmp, dir.join(name)).map_err(WriteError::Local))
@@ -180,12 +180,7 @@ fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
     let mut last = None;
     for n in 0..64u32 {
         let path = dir.join(format!(".dfimage-part.{pid}.{n}"));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
+        match platform::private_file(OpenOptions::new().write(true).create_new(true)).open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),
@@ -197,9 +192,9 @@ fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
 /// Mode, owner and times through the descriptor. Times that the OS refuses are ignored.
 fn apply_meta(file: &File, meta: &NodeMeta) -> io::Result<()> {
     if let Some((uid, gid)) = meta.owner {
-        std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
+        platform::chown_open(file, uid, gid)?;
     }
-    file.set_permissions(fs::Permissions::from_mode(meta.mode & 0o777))?;
+    platform::set_mode(file, meta.mode & 0o777)?;
     if let Some(t) = meta.mtime {
         let _ = file.set_times(FileTimes::new().set_modified(t).set_accessed(t));
     }
@@ -226,7 +221,7 @@ pub(crate) fn finish_dir(path: &Path, meta: &NodeMeta) -> io::Result<bool> {
 /// is left as it is.
 pub(crate) fn open_up_dir(path: &Path) -> io::Result<()> {
     let before = fs::symlink_metadata(path)?;
-    if !before.is_dir() || before.mode() & 0o700 == 0o700 {
+    if !before.is_dir() || platform::mode_bits(&before) & 0o700 == 0o700 {
         return Ok(());
     }
     let dir = match File::open(path) {
@@ -238,7 +233,7 @@ pub(crate) fn open_up_dir(path: &Path) -> io::Result<()> {
     if NodeId::of(&now) != NodeId::of(&before) {
         return Ok(());
     }
-    match dir.set_permissions(fs::Permissions::from_mode((now.mode() | 0o700) & 0o7777)) {
+    match platform::set_mode(&dir, platform::mode_bits(&now) | 0o700) {
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(()),
         other => other,
     }
@@ -250,11 +245,7 @@ pub(crate) fn make_symlink(
     path: &Path,
     owner: Option<(u32, u32)>,
 ) -> io::Result<()> {
-    std::os::unix::fs::symlink(os(target), path)?;
-    if let Some((uid, gid)) = owner {
-        std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
-    }
-    Ok(())
+    platform::symlink(&os(target), path, owner)
 }
 
 /// The target of the symlink at `path`, or `None` when it is not a symlink.
@@ -262,7 +253,7 @@ pub(crate) fn read_link(path: &Path) -> Option<Vec<u8>> {
     match node_kind(path) {
         Ok(NodeKind::Symlink) => fs::read_link(path)
             .ok()
-            .map(|t| t.as_os_str().as_bytes().to_vec()),
+            .map(|t| platform::name_bytes(t.as_os_str()).to_vec()),
         _ => None,
     }
 }
@@ -270,15 +261,15 @@ pub(crate) fn read_link(path: &Path) -> Option<Vec<u8>> {
 /// The identity of `path` when it is a regular file (not following a final symlink).
 pub(crate) fn regular_file_id(path: &Path) -> Option<NodeId> {
     let meta = fs::symlink_metadata(path).ok()?;
-    meta.file_type().is_file().then(|| NodeId::of(&meta))
+    meta.file_type()
+        .is_file()
+        .then(|| NodeId::of(&meta))
+        .flatten()
 }
 
-/// Whether this process may give nodes arbitrary owners: the effective uid is 0. Linux exposes
-/// it as the owner of `/proc/self`; elsewhere owners are never applied.
+/// Whether this process may give nodes arbitrary owners (see `platform::running_as_root`).
 pub(crate) fn running_as_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
+    platform::running_as_root()
 }
 
 /// Whether `err` must stop the copy rather than skip one entry (nothing else will fit).

@@ -499,8 +499,17 @@ impl<'a> Extractor<'a> {
             &mut on_chunk,
         ) {
             Ok(id) => {
-                if self.files.len() < MAX_TRACKED_FILES || self.files.contains_key(&rel) {
-                    self.files.insert(rel.clone(), id);
+                match id {
+                    Some(id)
+                        if self.files.len() < MAX_TRACKED_FILES
+                            || self.files.contains_key(&rel) =>
+                    {
+                        self.files.insert(rel.clone(), id);
+                    }
+                    // no identity (or past the cap): never a hardlink target
+                    _ => {
+                        self.files.remove(&rel);
+                    }
                 }
                 if rel.is_empty() {
                     self.root_state = RootState::NonDir;

@@ -469,5 +469,6 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-#[cfg(test)]
+// the tests check modes and inodes of what they unpack
+#[cfg(all(test, unix))]
 mod tests;

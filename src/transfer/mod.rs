@@ -13,6 +13,7 @@ pub mod idle;
 pub mod outcome;
 pub mod pack;
 pub mod plan;
+mod platform;
 pub mod prescan;
 pub mod remote_stderr;
 pub mod resume;

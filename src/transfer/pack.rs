@@ -12,11 +12,10 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::error::TransferError;
+use super::platform;
 use super::safe_path::escape_for_display;
 use crate::report::{Reporter, SkipReason, Skipped, TaskId};
 
@@ -178,7 +177,7 @@ impl<W: Write> Packer<'_, W> {
                 Err(e) => return Ok(self.skip(path, &e)),
             };
             header.set_size(0);
-            let bytes = target.as_os_str().as_bytes();
+            let bytes = platform::name_bytes(target.as_os_str());
             if bytes.len() < 100 {
                 header.set_link_name_literal(bytes).map_err(fail)?;
                 self.builder
@@ -192,10 +191,8 @@ impl<W: Write> Packer<'_, W> {
             self.summary.symlinks += 1;
             self.sent(name, SentKind::Link, 0);
         } else if kind.is_file() {
-            let id = (meta.dev(), meta.ino());
-            if meta.nlink() > 1
-                && let Some(first) = self.seen.get(&id).cloned()
-            {
+            let id = platform::node_identity(&meta).filter(|_| platform::link_count(&meta) > 1);
+            if let Some(first) = id.and_then(|id| self.seen.get(&id).cloned()) {
                 header.set_entry_type(tar::EntryType::Link);
                 header.set_size(0);
                 self.builder
@@ -231,20 +228,14 @@ impl<W: Write> Packer<'_, W> {
                     "file changed as we read it".into(),
                 );
             }
-            if meta.nlink() > 1 {
+            if let Some(id) = id {
                 self.seen.insert(id, name.to_path_buf());
             }
             self.summary.files += 1;
             self.summary.bytes += size;
             self.sent(name, SentKind::File, size);
         } else {
-            let what = if kind.is_fifo() {
-                "FIFO"
-            } else if kind.is_socket() {
-                "socket"
-            } else {
-                "device file"
-            };
+            let what = platform::special_kind(kind);
             self.report(path, SkipReason::Unsupported, what.into());
             return Ok(false);
         }
@@ -272,7 +263,7 @@ impl<W: Write> Packer<'_, W> {
 
     fn report(&mut self, path: &Path, reason: SkipReason, detail: String) {
         let skipped = Skipped {
-            path: escape_for_display(path.as_os_str().as_bytes()),
+            path: escape_for_display(platform::name_bytes(path.as_os_str())),
             reason,
             detail: Some(detail),
         };

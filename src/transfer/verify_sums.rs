@@ -154,8 +154,8 @@ fn relative(name: &[u8]) -> &[u8] {
 }
 
 /// Parses the script's whole output into one check per listed regular file, in listing
-/// order. Sums for names that were never listed are ignored (the listing is the set of
-/// files the container has).
+/// order, then one per sum for a name that was not listed (a `find` without `-print0`
+/// lists nothing: its files are still compared, never dropped), in name order.
 pub fn parse_sums_output(out: &[u8]) -> Vec<SumCheck> {
     let mut listed: Vec<Vec<u8>> = Vec::new();
     let mut rest = out;
@@ -194,37 +194,46 @@ pub fn parse_sums_output(out: &[u8]) -> Vec<SumCheck> {
             cut = !rest.is_empty();
         }
     }
-    listed
+    let mut checks: Vec<SumCheck> = listed
         .into_iter()
-        .map(|name| {
-            let display = escape_for_display(relative(&name));
-            let Some(hex) = sums.remove(&name) else {
-                let why = if cut {
+        .map(|name| match sums.remove(&name) {
+            Some(hex) => check(&name, hex),
+            None => SumCheck::Skip {
+                display: escape_for_display(relative(&name)),
+                why: if cut {
                     Uncomparable::ListingCut
                 } else {
                     Uncomparable::NoRemoteSum
-                };
-                return SumCheck::Skip { display, why };
-            };
-            let rel = relative(&name);
-            let parsed = if rel == b"." {
-                Ok(Vec::new())
-            } else {
-                parse_entry_name(rel, NamePolicy::for_host())
-            };
-            match parsed {
-                Ok(parts) if rel == b"." || !parts.is_empty() => SumCheck::Compare {
-                    components: parts.into_iter().map(<[u8]>::to_vec).collect(),
-                    display,
-                    hex,
                 },
-                _ => SumCheck::Skip {
-                    display,
-                    why: Uncomparable::UnsafeName,
-                },
-            }
+            },
         })
-        .collect()
+        .collect();
+    let mut unlisted: Vec<(Vec<u8>, String)> = sums.into_iter().collect();
+    unlisted.sort();
+    checks.extend(unlisted.into_iter().map(|(name, hex)| check(&name, hex)));
+    checks
+}
+
+/// A name with a sum: compare it, unless the name is no safe relative path.
+fn check(name: &[u8], hex: String) -> SumCheck {
+    let display = escape_for_display(relative(name));
+    let rel = relative(name);
+    let parsed = if rel == b"." {
+        Ok(Vec::new())
+    } else {
+        parse_entry_name(rel, NamePolicy::for_host())
+    };
+    match parsed {
+        Ok(parts) if rel == b"." || !parts.is_empty() => SumCheck::Compare {
+            components: parts.into_iter().map(<[u8]>::to_vec).collect(),
+            display,
+            hex,
+        },
+        _ => SumCheck::Skip {
+            display,
+            why: Uncomparable::UnsafeName,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -321,6 +330,16 @@ mod tests {
                 ..
             }
         )));
+    }
+
+    #[test]
+    fn sums_for_names_never_listed_are_still_compared() {
+        let (a, b) = (h('a'), h('b'));
+        let out = format!("\0{b}  ./z\n{a}  ./y\n\n");
+        assert_eq!(
+            parse_sums_output(out.as_bytes()),
+            vec![compare(&[b"y"], "y", &a), compare(&[b"z"], "z", &b)]
+        );
     }
 
     #[test]

@@ -122,12 +122,22 @@ fn all_tries_the_other_references_of_a_digest_before_declaring_it_failed() {
             .filter_map(|u| u["pod"].as_str())
             .collect();
         assert_eq!(pods.len(), 2, "{tag}: both pods are listed: {e:#}");
-        let file = Path::new(d).join(e["path"].as_str().unwrap_or_default());
+        let path = e["path"].as_str().unwrap_or_default();
+        let plain_folder = plain.replace(':', "_");
+        assert!(
+            path.starts_with(&format!("{plain_folder}/")),
+            "{tag}: filed under the registry that worked ({plain_folder}): {e:#}"
+        );
+        let file = Path::new(d).join(path);
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert_eq!(text, direct(&format!("{plain}/app@{digest}")), "{tag}");
     }
     let lost = entry(w.digest("app:buildah-docker"));
     assert_eq!(lost["status"], "failed", "{lost:#}");
+    assert!(
+        lost.get("path").is_none(),
+        "no Dockerfile, no path: {lost:#}"
+    );
     assert!(
         lost["error"]
             .as_str()
@@ -135,4 +145,21 @@ fn all_tries_the_other_references_of_a_digest_before_declaring_it_failed() {
         "{lost:#}"
     );
     assert!(out.stderr.contains("recovered 2 of 3"), "{}", out.stderr);
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn all_containers_as_json_is_one_document_naming_each_container() {
+    let c = start(false);
+    let out = run(
+        &c,
+        &["pod/mixed-0", "-n", "arc", "--all-containers", "-o", "json"],
+    );
+    out.expect_code(1, "--all-containers -o json with two unpullable images");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", out.stdout));
+    let docs = doc.as_array().expect("an array of recoveries");
+    assert_eq!(docs.len(), 1, "only the container that worked: {doc:#}");
+    let target = docs[0]["target"].as_str().unwrap_or_default();
+    assert!(target.contains("container ok:"), "{doc:#}");
 }

@@ -28,10 +28,12 @@ impl Extractor<'_> {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
                 Err(e) => return Err(self.local(&dir_path, e)),
             };
-            use std::os::unix::ffi::OsStrExt;
             listing
                 .filter_map(Result::ok)
-                .map(|d| [dir, &[d.file_name().as_bytes().to_vec()]].concat())
+                .map(|d| {
+                    let name = crate::transfer::platform::name_bytes(&d.file_name()).to_vec();
+                    [dir, &[name]].concat()
+                })
                 .collect()
         } else {
             let hidden = &name[4..];

@@ -59,6 +59,64 @@ fn set_values(text: &str) -> Option<Vec<String>> {
     )
 }
 
+/// A label name part or value: alphanumerics, `-`, `_`, `.`, alphanumeric at both ends,
+/// at most 63 characters (values may also be empty).
+fn is_label_word(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let edge = |b: &u8| b.is_ascii_alphanumeric();
+    text.len() <= 63
+        && bytes.first().is_some_and(edge)
+        && bytes.last().is_some_and(edge)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}
+
+/// Checks a requirement's key and values as the API server's label validation does.
+fn validate(req: &Req) -> Result<(), String> {
+    let (key, values): (&str, Vec<&str>) = match req {
+        Req::Eq(k, v) | Req::Ne(k, v) => (k, vec![v.as_str()]),
+        Req::In(k, vs) | Req::NotIn(k, vs) => (k, vs.iter().map(String::as_str).collect()),
+        Req::Exists(k) | Req::NotExists(k) => (k, Vec::new()),
+    };
+    let name = match key.rsplit_once('/') {
+        Some((prefix, name)) => {
+            let prefix_ok = !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                });
+            if !prefix_ok {
+                return Err(format!(
+                    "unable to parse requirement: invalid label key \"{key}\": prefix part must be a DNS subdomain"
+                ));
+            }
+            name
+        }
+        None => key,
+    };
+    if !is_label_word(name) {
+        return Err(format!(
+            "unable to parse requirement: invalid label key \"{key}\": name part must consist of \
+             alphanumeric characters, '-', '_' or '.', and must start and end with an \
+             alphanumeric character"
+        ));
+    }
+    if let Some(bad) = values.iter().find(|v| !v.is_empty() && !is_label_word(v)) {
+        return Err(format!(
+            "unable to parse requirement: invalid label value: \"{bad}\": a valid label must be \
+             an empty string or consist of alphanumeric characters, '-', '_' or '.', and must \
+             start and end with an alphanumeric character"
+        ));
+    }
+    Ok(())
+}
+
 impl Selector {
     /// Parses a label selector.
     pub fn labels(text: &str) -> Result<Self, String> {
@@ -85,6 +143,7 @@ impl Selector {
             } else {
                 Req::Exists(part.into())
             };
+            validate(&req)?;
             reqs.push(req);
         }
         Ok(Self(reqs))
@@ -150,6 +209,30 @@ impl Selector {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn label_keys_and_values_are_validated_like_the_api_server() {
+        for bad in [
+            "!!!",
+            "a b=c",
+            "-x=1",
+            "x=-1",
+            "app in (web,-)",
+            "Bad.Prefix/x",
+            "/x=1",
+        ] {
+            assert!(Selector::labels(bad).is_err(), "{bad} was accepted");
+        }
+        for good in [
+            "app=web",
+            "!legacy",
+            "app.kubernetes.io/name=sql",
+            "tier in (a,b)",
+            "x=",
+        ] {
+            assert!(Selector::labels(good).is_ok(), "{good} was refused");
+        }
+    }
 
     fn obj() -> Value {
         json!({"metadata": {"name": "p1", "namespace": "arc", "labels": {"app": "sql", "tier": "db"}}, "status": {"phase": "Running"}})

@@ -149,7 +149,10 @@ impl Scenario {
             path: path.to_path_buf(),
             source,
         })?;
-        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // Absolute, so rootfs folders do not depend on the working directory of whoever
+        // runs a container's command later (`s.yaml` has the empty path as its parent).
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
         Self::parse(&text, &base).map_err(|e| match e {
             Error::ParseScenario { source, .. } => Error::ParseScenario {
                 path: path.to_path_buf(),
@@ -244,6 +247,19 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_named_by_a_bare_relative_path_anchors_rootfs_absolutely() {
+        // `scenarios/arc.yaml` relative to the crate, as a user would type it from there.
+        std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let s = Scenario::load(Path::new("scenarios/arc.yaml")).unwrap();
+        assert!(s.base_dir.is_absolute(), "{}", s.base_dir.display());
+        assert!(
+            s.base_dir.ends_with("scenarios"),
+            "{}",
+            s.base_dir.display()
+        );
+    }
 
     #[test]
     fn the_seed_scenario_parses_with_its_namespaces_and_defaults() {

@@ -244,7 +244,7 @@ impl<W: Write> Packer<'_, W> {
 
     fn sent(&mut self, name: &Path, kind: SentKind, bytes: u64) {
         self.summary.sent.push(SentEntry {
-            name: escape_for_display(name.as_os_str().as_bytes()),
+            name: escape_for_display(platform::name_bytes(name.as_os_str())),
             kind,
             bytes,
         });

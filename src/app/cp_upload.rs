@@ -1,29 +1,61 @@
-//! The upload side of `cp`: a tar of the local tree streamed into the container's `tar x`
-//! over exec stdin, which is then shut down explicitly (kube 5 sends no EOF on drop).
+//! The upload side of `cp`: the destination is checked first (cp(1)'s refusals, a missing
+//! or unwritable landing directory: nothing is sent), then a tar of the local tree is
+//! streamed into the container's `tar x` over exec stdin, which is then shut down
+//! explicitly (kube 5 sends no EOF on drop). The summary counts what the container kept.
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio_util::io::SyncIoBridge;
 
-use super::cp_attempt::{drain_stderr, remote_exit};
+use super::cp_attempt::remote_exit;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
 use crate::cluster::exec::exec;
 use crate::error::Error;
+use crate::report::Skipped;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::outcome::Side;
 use crate::transfer::pack::{PackOptions, pack};
+use crate::transfer::upload_check::{decide, probe_argv};
 use crate::transfer::{
-    CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, LocalSpec, RemoteSpec, TarCapabilities,
-    UploadOptions, classify_outcome, nothing_written, parse_dest_check, plan_upload,
+    CopyOutcome, CopySummary, DestCheck, ErrorLogRecord, FailureCause, LocalSpec, OncePerPath,
+    ProbeInput, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions, classify_line,
+    classify_outcome, landed, plan_upload, upload_skip,
 };
 
 async fn drain(mut r: Box<dyn AsyncRead + Send + Unpin>) {
     let mut buf = vec![0u8; 16 * 1024];
     while matches!(r.read(&mut buf).await, Ok(n) if n > 0) {}
+}
+
+/// Reads the remote tar's stderr line by line: each per-path problem is reported once, as
+/// the container's side (see `transfer/upload_result.rs`); other lines are shown.
+async fn drain_upload_stderr(
+    stderr: Option<Box<dyn AsyncRead + Send + Unpin>>,
+    reporter: Arc<TerminalReporter>,
+) -> (Vec<RemoteMessage>, Vec<Skipped>) {
+    let Some(stderr) = stderr else {
+        return Default::default();
+    };
+    let mut lines = BufReader::new(stderr).split(b'\n');
+    let (mut messages, mut skips) = (Vec::new(), Vec::new());
+    let mut once = OncePerPath::default();
+    while let Ok(Some(line)) = lines.next_segment().await {
+        let msg = classify_line(&line);
+        if let Some(s) = upload_skip(&msg) {
+            if once.first(&s) {
+                reporter.skipped(&s);
+                skips.push(s);
+            }
+        } else if let RemoteMessage::Other(text) = &msg {
+            reporter.warn(&format_args!("remote tar: {text}"));
+        }
+        messages.push(msg);
+    }
+    (messages, skips)
 }
 
 /// Uploads `from` to `to`.
@@ -48,13 +80,20 @@ pub(crate) async fn run(
             no_preserve: r.no_preserve,
         },
     )?;
-    let check = match &plan.check_argv {
-        Some(argv) => Some(parse_dest_check(
-            capture(target, argv, None, 4096).await?.code(),
-        )),
-        None => None,
+    // what the destination is decides the target, and refuses cp(1)'s refusals up front
+    let source_is_dir = std::fs::symlink_metadata(&from.path).is_ok_and(|m| m.is_dir());
+    let into = plan.target(Some(DestCheck::IsDir))?;
+    let dest = to.path.as_str();
+    let probe = ProbeInput {
+        dest,
+        parent: to.path.parent(),
+        landing_name: &into.archive_root.to_string_lossy(),
+        source_is_dir,
+        must_be_dir: plan.check_argv.is_none(),
     };
-    let up = plan.target(check)?.clone();
+    let answer = capture(target, &probe_argv(&probe), None, 4096).await?;
+    let check = decide(&probe, answer.code())?;
+    let up = plan.target(Some(check))?.clone();
     let mut session = exec(
         &target.client,
         &target.namespace,
@@ -66,11 +105,9 @@ pub(crate) async fn run(
     .await?;
     session.watch_idle(r.idle_timeout);
     let stall = session.stall_flag();
-    let stderr = tokio::spawn(drain_stderr(
+    let stderr = tokio::spawn(drain_upload_stderr(
         session.stderr.take(),
         Arc::clone(reporter),
-        "remote tar",
-        Vec::new(),
     ));
     if let Some(out) = session.stdout.take() {
         tokio::spawn(drain(out));
@@ -98,7 +135,7 @@ pub(crate) async fn run(
     };
     reporter.task_finished(task);
     let status = session.finish().await;
-    let messages = stderr.await.unwrap_or_default();
+    let (messages, remote_skips) = stderr.await.unwrap_or_default();
     let (stream_complete, pack_summary) = match packed {
         Ok(s) => (true, s),
         Err(e) => {
@@ -119,31 +156,35 @@ pub(crate) async fn run(
             idle: r.idle_timeout,
         });
     }
+    let refused: Vec<String> = remote_skips.iter().map(|s| s.path.clone()).collect();
+    let got = landed(&pack_summary, &refused, caps.flavor);
     let mut skipped: Vec<ErrorLogRecord> = pack_summary
         .skipped
         .iter()
         .map(|s| ErrorLogRecord::new(s, Side::Local))
         .collect();
     skipped.extend(
-        messages
+        remote_skips
             .iter()
-            .filter_map(|m| m.skipped())
-            .map(|s| ErrorLogRecord::new(&s, Side::Remote)),
+            .map(|s| ErrorLogRecord::new(s, Side::Remote)),
     );
-    let remote_refused = (skipped.len() - pack_summary.skipped.len()) as u64;
-    let links = pack_summary.symlinks + pack_summary.hardlinks;
-    let sent = pack_summary.files + pack_summary.dirs + links;
-    let none = nothing_written(sent, remote_refused);
-    if none && !matches!(outcome, CopyOutcome::Failed(_)) {
-        outcome = CopyOutcome::Failed(FailureCause::NothingWritten);
+    if !matches!(outcome, CopyOutcome::Failed(_)) {
+        if got.cut_off > 0 {
+            outcome = CopyOutcome::Failed(FailureCause::UploadCutOff {
+                entries: got.cut_off,
+            });
+        } else if !pack_summary.sent.is_empty()
+            && !refused.is_empty()
+            && got.files + got.dirs + got.links == 0
+        {
+            outcome = CopyOutcome::Failed(FailureCause::NothingWritten);
+        }
     }
-    // what was sent but refused was not copied: count it only when something landed
-    let keep = |n: u64| if none { 0 } else { n };
     let summary = CopySummary {
-        files: keep(pack_summary.files),
-        dirs: keep(pack_summary.dirs),
-        links: keep(links),
-        bytes: keep(pack_summary.bytes),
+        files: got.files,
+        dirs: got.dirs,
+        links: got.links,
+        bytes: got.bytes,
         skipped_count: skipped.len() as u64,
         skipped,
     };

@@ -89,6 +89,47 @@ pub enum TransferError {
         /// Container name.
         container: String,
     },
+    /// An upload of a directory onto an existing non-directory (cp: "cannot overwrite
+    /// non-directory with directory"); nothing was sent.
+    #[error("upload: cannot overwrite non-directory {path} in the container with a directory")]
+    UploadOverNonDir {
+        /// The remote path, escaped.
+        path: String,
+    },
+    /// An upload of a file onto an existing directory's name inside the destination.
+    #[error("upload: cannot overwrite directory {path} in the container with a non-directory")]
+    UploadOverDir {
+        /// The remote path, escaped.
+        path: String,
+    },
+    /// The remote directory an upload lands in does not exist; nothing was sent.
+    #[error("upload: no such directory in the container: {path}")]
+    UploadDirMissing {
+        /// The remote path, escaped.
+        path: String,
+    },
+    /// The remote destination must be a directory (trailing slash) but is not.
+    #[error("upload: not a directory in the container: {path}")]
+    UploadNotADir {
+        /// The remote path, escaped.
+        path: String,
+    },
+    /// The container user cannot write in the directory an upload lands in.
+    #[error("upload: permission denied: the container user cannot write in {path}")]
+    UploadDirNotWritable {
+        /// The remote path, escaped.
+        path: String,
+    },
+    /// The destination probe gave no answer it knows (no `sh`, a failed exec).
+    #[error(
+        "upload: could not check the remote destination {path} (the check exited with {status})"
+    )]
+    UploadProbeFailed {
+        /// The remote path, escaped.
+        path: String,
+        /// Its exit status, or `no status`.
+        status: String,
+    },
     /// The container has no tar, and the file-by-file fallback lacks some of its tools.
     #[error(
         "copy from pod '{pod}' container '{container}': it has no tar, and the file-by-file fallback also needs {missing}; retry with --debug-image IMAGE to copy through an ephemeral debug container"

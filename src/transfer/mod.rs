@@ -23,6 +23,8 @@ pub mod spec;
 mod stream_guard;
 pub mod tally;
 pub mod unpack;
+pub mod upload_check;
+pub mod upload_result;
 pub mod verify_sums;
 
 pub use error::TransferError;
@@ -34,7 +36,7 @@ pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
     nothing_written,
 };
-pub use pack::{PackOptions, PackSummary, pack};
+pub use pack::{PackOptions, PackSummary, SentEntry, SentKind, pack};
 pub use plan::{
     DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
     UploadTarget, parse_dest_check, plan_download, plan_upload,
@@ -47,3 +49,5 @@ pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
+pub use upload_check::ProbeInput;
+pub use upload_result::{Landed, OncePerPath, landed, upload_skip};

@@ -39,6 +39,12 @@ pub enum FailureCause {
     UnlistedLosses,
     /// The container refused every entry sent (upload into a read-only directory).
     NothingWritten,
+    /// The container's busybox tar exited at a failed entry; the entries after it (not
+    /// named by it) were not written.
+    UploadCutOff {
+        /// How many entries were sent after the failed one.
+        entries: u64,
+    },
     /// No byte moved for the idle timeout (and no retry was left).
     Stalled {
         /// The idle timeout.
@@ -60,6 +66,10 @@ impl std::fmt::Display for FailureCause {
             ),
             Self::NothingWritten => f.write_str(
                 "nothing was written in the container: it refused every path (listed above)",
+            ),
+            Self::UploadCutOff { entries } => write!(
+                f,
+                "the container's busybox tar stops at its first failed entry: the {entries} entries sent after it were not written"
             ),
             Self::UnlistedLosses => f.write_str(
                 "the container's bsdtar stops reading a directory at an unreadable entry; entries after it are missing",

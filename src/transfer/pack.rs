@@ -34,6 +34,30 @@ pub struct PackSummary {
     pub bytes: u64,
     /// Paths left out (or sent inconsistent), each once.
     pub skipped: Vec<Skipped>,
+    /// Every entry sent, in archive order, to match the remote tar's errors against.
+    pub sent: Vec<SentEntry>,
+}
+
+/// One entry of the archive as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEntry {
+    /// The member name, escaped like the remote tar's diagnostics are.
+    pub name: String,
+    /// What it is.
+    pub kind: SentKind,
+    /// File bytes (0 for the other kinds).
+    pub bytes: u64,
+}
+
+/// The kind of a [`SentEntry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symlink or a hardlink entry.
+    Link,
 }
 
 /// Pack switches.
@@ -146,6 +170,7 @@ impl<W: Write> Packer<'_, W> {
                 .append_data(&mut header, name, io::empty())
                 .map_err(fail)?;
             self.summary.dirs += 1;
+            self.sent(name, SentKind::Dir, 0);
         } else if kind.is_symlink() {
             let target = match fs::read_link(path) {
                 Ok(t) => t,
@@ -164,6 +189,7 @@ impl<W: Write> Packer<'_, W> {
                     .map_err(fail)?;
             }
             self.summary.symlinks += 1;
+            self.sent(name, SentKind::Link, 0);
         } else if kind.is_file() {
             let id = platform::node_identity(&meta).filter(|_| platform::link_count(&meta) > 1);
             if let Some(first) = id.and_then(|id| self.seen.get(&id).cloned()) {
@@ -173,6 +199,7 @@ impl<W: Write> Packer<'_, W> {
                     .append_link(&mut header, name, &first)
                     .map_err(fail)?;
                 self.summary.hardlinks += 1;
+                self.sent(name, SentKind::Link, 0);
                 return Ok(true);
             }
             let file = match File::open(path) {
@@ -206,12 +233,21 @@ impl<W: Write> Packer<'_, W> {
             }
             self.summary.files += 1;
             self.summary.bytes += size;
+            self.sent(name, SentKind::File, size);
         } else {
             let what = platform::special_kind(kind);
             self.report(path, SkipReason::Unsupported, what.into());
             return Ok(false);
         }
         Ok(true)
+    }
+
+    fn sent(&mut self, name: &Path, kind: SentKind, bytes: u64) {
+        self.summary.sent.push(SentEntry {
+            name: escape_for_display(platform::name_bytes(name.as_os_str())),
+            kind,
+            bytes,
+        });
     }
 
     /// Reports a local I/O problem on `path`; returns `false` (left out).

@@ -11,8 +11,9 @@
 //! - A glob in the last component (`pod:/var/log/*.log`) is expanded by the container's `sh`
 //!   with the pattern passed as an argument, never spliced into the script: no injection.
 //!   Glob characters in earlier components are literal name bytes.
-//! - Upload runs `tar xmf - -C DIR`, choosing DIR from a `test -d` answer only when the
-//!   destination is ambiguous; a failed check is an error, never "not a directory".
+//! - Upload runs `tar xf - -C DIR` (mtimes and modes kept), choosing DIR from the
+//!   destination check (`upload_check.rs`) only when the destination is ambiguous; a
+//!   failed check is an error, never "not a directory".
 //!
 //! Never runs anything and never looks at the local filesystem: the caller passes what
 //! `lstat` said about the local destination and what `tar --help` said about the remote tar.
@@ -326,7 +327,7 @@ pub fn plan_upload(
         from.path.file_name().unwrap_or(OsStr::new(".")).to_owned()
     };
     let extract = |dir: &str| {
-        let mut argv: Vec<String> = vec!["tar".into(), "xmf".into(), "-".into()];
+        let mut argv: Vec<String> = vec!["tar".into(), "xf".into(), "-".into()];
         if opts.no_preserve {
             argv.extend(["-o".into(), "--no-same-permissions".into()]);
         }

@@ -28,6 +28,15 @@ pub enum RemoteMessage {
         /// The path as tar printed it, escaped.
         path: String,
     },
+    /// A path the extracting tar could not create or update, for a reason other than
+    /// permission denied or a missing name (upload: `File exists`, `Not a directory`,
+    /// `Operation not permitted`, `Read-only file system`, `Is a directory`).
+    Refused {
+        /// The path as tar printed it, escaped.
+        path: String,
+        /// The OS error text, lowercased (`file exists`).
+        why: String,
+    },
     /// A socket, which tar never archives (corpus D3: noted, not a skip).
     SocketIgnored {
         /// The path as tar printed it, escaped.
@@ -60,6 +69,13 @@ impl RemoteMessage {
                 SkipReason::Vanished,
                 "remote: file changed as we read it",
             ),
+            Self::Refused { path, why } => {
+                return Some(Skipped {
+                    path: path.clone(),
+                    reason: SkipReason::Io,
+                    detail: Some(format!("remote: {why}")),
+                });
+            }
             _ => return None,
         };
         Some(Skipped {
@@ -101,6 +117,20 @@ pub fn classify_line(line: &[u8]) -> RemoteMessage {
             return by_reason(path(name), why).unwrap_or_else(|| RemoteMessage::Other(path(text)));
         }
     }
+    // busybox extraction: `can't remove old file NAME: ...`, `can't make dir NAME: ...`,
+    // `can't create directory 'NAME': ...`, `can't change directory to 'NAME': ...`
+    for (open, close) in [
+        ("can't remove old file ", ": "),
+        ("can't make dir ", ": "),
+        ("can't create directory '", "': "),
+        ("can't change directory to '", "': "),
+    ] {
+        if let Some(rest) = body.strip_prefix(open)
+            && let Some((name, why)) = rest.rsplit_once(close)
+        {
+            return by_reason(path(name), why).unwrap_or_else(|| RemoteMessage::Other(path(text)));
+        }
+    }
     if let Some(name) = body.strip_suffix(": socket ignored") {
         return RemoteMessage::SocketIgnored { path: path(name) };
     }
@@ -132,6 +162,15 @@ fn by_reason(path: String, why: &str) -> Option<RemoteMessage> {
     match why {
         "Permission denied" => Some(RemoteMessage::PermissionDenied { path }),
         "No such file or directory" => Some(RemoteMessage::Vanished { path }),
+        "File exists"
+        | "Not a directory"
+        | "Is a directory"
+        | "Operation not permitted"
+        | "Read-only file system"
+        | "Directory not empty" => Some(RemoteMessage::Refused {
+            path,
+            why: why.to_ascii_lowercase(),
+        }),
         _ => None,
     }
 }
@@ -292,6 +331,59 @@ mod tests {
             Vanished { path: p("./gone") }
         );
         assert!(!classify_line(b"find: unrecognized: -xdev").is_explained());
+    }
+
+    /// Extraction errors of GNU tar 1.34 and busybox 1.35 as a uid-1000 container user over
+    /// root-owned files and directories, captured through the fake cluster.
+    #[test]
+    fn extraction_refusals_of_gnu_and_busybox_name_the_path() {
+        let refused = |path: &str, why: &str| Refused {
+            path: p(path),
+            why: p(why),
+        };
+        let table: &[(&str, RemoteMessage)] = &[
+            (
+                "tar: sub/b.txt: Cannot open: File exists",
+                refused("sub/b.txt", "file exists"),
+            ),
+            (
+                "tar: sub: Cannot utime: Operation not permitted",
+                refused("sub", "operation not permitted"),
+            ),
+            (
+                "tar: t: Cannot mkdir: Permission denied",
+                PermissionDenied { path: p("t") },
+            ),
+            (
+                "tar: can't remove old file sub/b.txt: Permission denied",
+                PermissionDenied {
+                    path: p("sub/b.txt"),
+                },
+            ),
+            (
+                "tar: can't make dir t: Permission denied",
+                PermissionDenied { path: p("t") },
+            ),
+            (
+                "tar: can't create directory 'precious.conf': File exists",
+                refused("precious.conf", "file exists"),
+            ),
+            (
+                "tar: can't remove old file precious.conf/a.txt: Not a directory",
+                refused("precious.conf/a.txt", "not a directory"),
+            ),
+            (
+                "tar: can't change directory to '/nope': No such file or directory",
+                Vanished { path: p("/nope") },
+            ),
+        ];
+        for (line, want) in table {
+            assert_eq!(&classify_line(line.as_bytes()), want, "{line}");
+        }
+        assert_eq!(
+            refused("x", "file exists").skipped().map(|s| s.reason),
+            Some(SkipReason::Io)
+        );
     }
 
     #[test]

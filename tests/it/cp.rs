@@ -14,4 +14,5 @@ mod local_failure;
 mod parity;
 mod resume_counts;
 mod upload;
+mod upload_safety;
 mod verify;

@@ -201,14 +201,14 @@ fn upload_checks_the_destination_only_when_ambiguous() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (into.argv.clone(), into.archive_root.clone()),
-        (words(&["tar", "xmf", "-", "-C", "/tmp/x"]), "d".into())
+        (words(&["tar", "xf", "-", "-C", "/tmp/x"]), "d".into())
     );
     let named = plan
         .target(Some(DestCheck::NotDir))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (named.argv.clone(), named.archive_root.clone()),
-        (words(&["tar", "xmf", "-", "-C", "/tmp"]), "x".into())
+        (words(&["tar", "xf", "-", "-C", "/tmp"]), "x".into())
     );
     assert!(plan.target(Some(DestCheck::Failed)).is_err());
     assert!(plan.target(None).is_err());
@@ -222,7 +222,7 @@ fn upload_with_trailing_slash_or_root_needs_no_check() {
         let t = plan.target(None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             t.argv[..5],
-            words(&["tar", "xmf", "-", "-o", "--no-same-permissions"])
+            words(&["tar", "xf", "-", "-o", "--no-same-permissions"])
         );
     }
     let plan = upload("src/d/.", "p:/tmp/x/", false);

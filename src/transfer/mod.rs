@@ -24,6 +24,7 @@ mod stream_guard;
 pub mod tally;
 pub mod unpack;
 pub mod verify_sums;
+pub mod withdraw;
 
 pub use error::TransferError;
 pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv, walk_continuation};
@@ -47,3 +48,4 @@ pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
+pub use withdraw::withdraw_changed;

@@ -26,6 +26,7 @@ pub mod unpack;
 pub mod upload_check;
 pub mod upload_result;
 pub mod verify_sums;
+pub mod withdraw;
 
 pub use error::TransferError;
 pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv, walk_continuation};
@@ -49,5 +50,9 @@ pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
+<<<<<<< HEAD
 pub use upload_check::ProbeInput;
 pub use upload_result::{Landed, OncePerPath, landed, upload_skip};
+=======
+pub use withdraw::withdraw_changed;
+>>>>>>> cpgaps

@@ -50,9 +50,6 @@ pub use spec::{
     CopySpecs, FileSpec, LocalSpec, RemotePath, RemoteSpec, parse_copy_specs, parse_file_spec,
 };
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
-<<<<<<< HEAD
 pub use upload_check::ProbeInput;
 pub use upload_result::{Landed, OncePerPath, landed, upload_skip};
-=======
 pub use withdraw::withdraw_changed;
->>>>>>> cpgaps

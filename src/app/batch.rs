@@ -180,12 +180,24 @@ pub async fn run(
         .buffer_unordered(SECRETS_CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
-    let mut secrets_cache: BTreeMap<SecretsKey, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut secrets_cache: BTreeMap<SecretsKey, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     let mut forbidden = false;
+    let mut missing: Vec<String> = Vec::new();
     for (key, res) in fetched {
         let s = res?;
         forbidden |= s.forbidden;
+        for name in s.missing {
+            if !missing.contains(&name) {
+                missing.push(name);
+            }
+        }
         secrets_cache.insert(key, s.configs);
+    }
+    if !missing.is_empty() {
+        reporter.warn(&format_args!(
+            "pull secret(s) {} named in namespace {ns} do not exist: skipped",
+            missing.join(", ")
+        ));
     }
     if forbidden {
         reporter.warn(&format_args!(

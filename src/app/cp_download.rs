@@ -19,7 +19,7 @@ use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
     ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
     classify_outcome, fresh_nonce, missing_source, operand_names, parse_prescan, plan_download,
-    prescan_argv, walk_argv, walk_continuation,
+    prescan_argv, walk_argv, walk_continuation, withdraw_changed,
 };
 
 /// What the local destination is now.
@@ -134,6 +134,15 @@ pub(crate) async fn run(
             ));
         }
         summary = a.summary.clone();
+        // a file the container's tar says changed while read is not a copy of it
+        for path in withdraw_changed(&mut summary, &a.messages) {
+            if let Err(e) = std::fs::remove_file(&path) {
+                reporter.warn(&format_args!(
+                    "cannot remove {} (it changed in the container while read): {e}",
+                    path.display()
+                ));
+            }
+        }
         // a continuation meets the same unreadable paths again: count each once
         for m in &a.messages {
             if seen.insert(m.clone()) {

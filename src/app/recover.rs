@@ -30,7 +30,7 @@ pub(crate) struct ImageJob {
     /// The platform to pick from an index (`--platform`, else the pod's node).
     pub platform: Option<String>,
     /// docker config documents from pull secrets.
-    pub extra_auth: Vec<Vec<u8>>,
+    pub extra_auth: Vec<(String, Vec<u8>)>,
     /// For a pod: the spec's tag and the digest that runs, to warn when the tag has moved.
     pub tag_check: Option<(String, String)>,
 }

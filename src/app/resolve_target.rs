@@ -104,6 +104,14 @@ async fn workload_jobs(
                 conn.namespace
             ));
         }
+        if !secrets.missing.is_empty() {
+            reporter.warn(&format_args!(
+                "pull secret(s) {} named by pod {} do not exist in namespace {}: skipped",
+                secrets.missing.join(", "),
+                resolved.pod_name,
+                conn.namespace
+            ));
+        }
         if !secrets.used.is_empty() {
             printer.detail(&format_args!(
                 "using pull secrets: {}",

@@ -10,9 +10,12 @@ use super::ClusterError;
 #[derive(Debug, Default)]
 pub struct PullSecrets {
     /// docker `config.json` documents (with `auths`), in lookup order.
-    pub configs: Vec<Vec<u8>>,
+    pub configs: Vec<(String, Vec<u8>)>,
     /// Names of the secrets that were used.
     pub used: Vec<String>,
+    /// Secrets the pod or its service account names that do not exist (the kubelet skips
+    /// them too, with a warning event).
+    pub missing: Vec<String>,
     /// Set when RBAC forbade reading secrets (the caller warns once and goes on).
     pub forbidden: bool,
 }
@@ -108,7 +111,7 @@ pub async fn fetch_pull_secrets(
         match result {
             Ok(secret) => {
                 if let Some(doc) = docker_config_of(&secret) {
-                    out.configs.push(doc);
+                    out.configs.push((format!("pull secret {name}"), doc));
                     out.used.push(name);
                 }
             }
@@ -117,7 +120,7 @@ pub async fn fetch_pull_secrets(
                 out.forbidden = true;
                 break;
             }
-            Err(e) if is_not_found(&e) => {}
+            Err(e) if is_not_found(&e) => out.missing.push(name),
             Err(source) => {
                 return Err(ClusterError::Api {
                     action: format!("get secret {namespace}/{name}"),

@@ -242,18 +242,15 @@ fn decode_auth(auth: &str) -> Option<(String, String)> {
 }
 
 /// Collects credentials for `registry`/`repository`: the caller's documents first (pull
-/// secrets, labelled `pull secret #N`), then the docker config, then the containers auth.json.
+/// secrets, each labelled by the caller, e.g. `pull secret regcred`), then the docker config,
+/// then the containers auth.json.
 pub async fn find_credentials(
     registry: &str,
     repository: &str,
-    extra_docs: &[Vec<u8>],
+    extra_docs: &[(String, Vec<u8>)],
     env: &CredentialEnv,
 ) -> CredentialSet {
-    let mut docs: Vec<(String, Vec<u8>)> = extra_docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (format!("pull secret #{}", i + 1), d.clone()))
-        .collect();
+    let mut docs: Vec<(String, Vec<u8>)> = extra_docs.to_vec();
     let mut set = CredentialSet::default();
     let containers = env.registry_auth_file.clone().or_else(|| {
         env.xdg_runtime_dir

@@ -24,7 +24,7 @@ pub struct FetchOptions {
     /// Accept any TLS certificate.
     pub insecure_skip_tls_verify: bool,
     /// docker config.json documents (e.g. pull secrets' `.dockerconfigjson`), tried first.
-    pub extra_auth_configs: Vec<Vec<u8>>,
+    pub extra_auth_configs: Vec<(String, Vec<u8>)>,
     /// Where to look for docker/containers credentials; `None` reads this process's env.
     pub credential_env: Option<CredentialEnv>,
 }

@@ -515,6 +515,13 @@ impl<'a> Extractor<'a> {
                     self.root_state = RootState::NonDir;
                 }
                 self.count(raw, Counted::File(size));
+                self.summary
+                    .recent_files
+                    .push(super::withdraw::WrittenFile {
+                        raw: raw.to_vec(),
+                        path: path.clone(),
+                        size,
+                    });
                 if before != NodeKind::Missing {
                     self.summary.replaced += 1;
                 }

@@ -26,6 +26,7 @@ pub mod unpack;
 pub mod upload_check;
 pub mod upload_result;
 pub mod verify_sums;
+pub mod withdraw;
 
 pub use error::TransferError;
 pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv, walk_continuation};
@@ -51,3 +52,4 @@ pub use spec::{
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
 pub use upload_check::ProbeInput;
 pub use upload_result::{Landed, OncePerPath, below_root, landed, upload_skip};
+pub use withdraw::withdraw_changed;

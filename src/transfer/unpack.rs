@@ -106,6 +106,9 @@ pub struct UnpackSummary {
     /// With `track_resume`: what each name was counted as, so an entry a continuation sends
     /// again (directories, names that cannot be excluded, local skips) is counted once.
     pub tally: super::tally::Tally,
+    /// The last regular files written, so one the remote tar reports as changed while read
+    /// can be withdrawn (`withdraw.rs`).
+    pub recent_files: super::withdraw::RecentFiles,
 }
 
 /// Extracts the tar stream `reader` into `dest`; see [`unpack_into`].

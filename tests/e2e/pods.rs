@@ -61,6 +61,13 @@ pods:
     containers:
       - {{name: app, image: {secure}/app:classic, flavor: none}}
   - namespace: arc
+    name: nosecret-0
+    node: node-1
+    labels: {{app: nosecret}}
+    imagePullSecrets: [gone-cred]
+    containers:
+      - {{name: app, image: {plain}/app:buildkit, imageID: "{plain}/app@{buildkit}", flavor: none}}
+  - namespace: arc
     name: moved-0
     node: node-1
     containers:

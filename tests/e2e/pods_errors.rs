@@ -104,3 +104,32 @@ fn an_unknown_context_or_cluster_says_so_and_lists_the_kubeconfigs_own() {
         out.stderr
     );
 }
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn a_pull_secret_that_does_not_exist_is_named_in_a_warning_and_skipped() {
+    let c = start(false);
+    let out = run(&c, &["pod/nosecret-0", "-n", "arc"]);
+    out.expect_code(0, "the image is public, the missing secret is skipped");
+    assert!(
+        out.stderr.contains("gone-cred") && out.stderr.contains("do not exist"),
+        "{}",
+        out.stderr
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_str().unwrap_or_default();
+    let out = run(
+        &c,
+        &[
+            "-n",
+            "arc",
+            "--all",
+            "-l",
+            "app=nosecret",
+            "--output-dir",
+            d,
+        ],
+    );
+    out.expect_code(0, "--all with a missing secret");
+    assert!(out.stderr.contains("gone-cred"), "{}", out.stderr);
+}

@@ -3,6 +3,7 @@
 //! tar's behaviour are real. These need root (chroot), so they are `#[ignore]`d for plain
 //! `cargo test` and run by the README's test command.
 
+mod changed;
 mod download;
 mod fallback;
 mod fallback_resume;

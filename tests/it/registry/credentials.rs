@@ -102,10 +102,13 @@ async fn pull_secrets_come_first_then_docker_config_then_containers_auth() {
         ..CredentialEnv::default()
     };
     let secrets = vec![
-        auth_doc(host, "secret", "s"),
-        auth_doc("other.example", "x", "y"),
+        ("pull secret a".to_string(), auth_doc(host, "secret", "s")),
+        (
+            "pull secret b".to_string(),
+            auth_doc("other.example", "x", "y"),
+        ),
         // The same pair as the docker config: tried once only.
-        auth_doc(host, "docker", "d"),
+        ("pull secret c".to_string(), auth_doc(host, "docker", "d")),
     ];
     let set = find_credentials(host, "app", &secrets, &env).await;
     let users: Vec<&str> = set
@@ -114,9 +117,9 @@ async fn pull_secrets_come_first_then_docker_config_then_containers_auth() {
         .map(|c| c.username.as_str())
         .collect();
     assert_eq!(users, ["secret", "docker", "podman"]);
-    assert_eq!(set.credentials[0].source, "pull secret #1");
+    assert_eq!(set.credentials[0].source, "pull secret a");
     // The first source of a repeated pair is the one named.
-    assert_eq!(set.credentials[1].source, "pull secret #3");
+    assert_eq!(set.credentials[1].source, "pull secret c");
     assert!(set.credentials[2].source.starts_with("containers auth "));
 }
 

@@ -114,9 +114,9 @@ async fn tls_registry_with_htpasswd_needs_the_ca_and_credentials() {
 
     // Wrong password in a pull secret: still unauthorized, the secret's text never shown.
     let bad = world::auth_doc(&w.addr, "testuser", "wrong-password-xyz");
-    o.extra_auth_configs = vec![bad];
+    o.extra_auth_configs = vec![("pull secret regcred".to_string(), bad)];
     let err = open_image(&spec, &o, &rec).await.unwrap_err();
-    assert!(err.to_string().contains("pull secret #1"), "{err}");
+    assert!(err.to_string().contains("pull secret regcred"), "{err}");
     assert!(!format!("{err:?}").contains("wrong-password-xyz"));
 
     // Right credentials from a docker config dir.

@@ -22,8 +22,8 @@ use crate::transfer::pack::{PackOptions, pack};
 use crate::transfer::upload_check::{decide, probe_argv};
 use crate::transfer::{
     CopyOutcome, CopySummary, DestCheck, ErrorLogRecord, FailureCause, LocalSpec, OncePerPath,
-    ProbeInput, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions, classify_line,
-    classify_outcome, landed, plan_upload, upload_skip,
+    ProbeInput, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions, below_root,
+    classify_line, classify_outcome, landed, plan_upload, upload_skip,
 };
 
 async fn drain(mut r: Box<dyn AsyncRead + Send + Unpin>) {
@@ -178,6 +178,32 @@ pub(crate) async fn run(
             && got.files + got.dirs + got.links == 0
         {
             outcome = CopyOutcome::Failed(FailureCause::NothingWritten);
+        }
+    }
+    if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
+        let root = up.archive_root.to_string_lossy().into_owned();
+        let dir = up.argv.last().cloned().unwrap_or_else(|| ".".into());
+        let remote_root = if root == "." {
+            dir
+        } else if dir.ends_with('/') {
+            format!("{dir}{root}")
+        } else {
+            format!("{dir}/{root}")
+        };
+        let names = got
+            .file_names
+            .iter()
+            .map(|n| below_root(n, &root).to_owned())
+            .collect();
+        let report =
+            super::cp_verify::verify_upload(target, &remote_root, &from.path, names, printer)
+                .await?;
+        if let Some(v) = report {
+            if v.mismatches > 0 {
+                outcome = CopyOutcome::Failed(FailureCause::Incomplete);
+            } else if v.uncomparable > 0 && outcome == CopyOutcome::Complete {
+                outcome = CopyOutcome::Partial;
+            }
         }
     }
     let summary = CopySummary {

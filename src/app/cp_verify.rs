@@ -12,6 +12,7 @@ use super::printer::Printer;
 use super::remote::{Target, capture};
 use crate::error::Error;
 use crate::transfer::RemoteSpec;
+use crate::transfer::safe_path::escape_for_display;
 use crate::transfer::verify_sums::{SumCheck, parse_sums_output, sums_argv};
 
 /// How much of the listing is read; beyond it the remaining files are "cut", not compared.
@@ -133,6 +134,57 @@ pub(crate) async fn verify_download(
         .map_err(|_| Error::CopyIncomplete)?;
     for line in &lines {
         printer.stderr_line(format_args!("verify: {line}"));
+    }
+    printer.notice(&format_args!(
+        "verify: {} file(s) compared with sha256 sums from the container, {} mismatch(es), {} not comparable",
+        report.compared, report.mismatches, report.uncomparable
+    ));
+    Ok(Some(report))
+}
+
+/// The relative name of a check (`.` for a single file), escaped, `./` dropped.
+fn check_name(check: &SumCheck) -> String {
+    match check {
+        SumCheck::Compare { components, .. } if components.is_empty() => ".".to_owned(),
+        SumCheck::Compare { components, .. } => escape_for_display(&components.join(&b'/')),
+        SumCheck::Skip { display, .. } => {
+            crate::transfer::upload_result::normal(display).to_owned()
+        }
+    }
+}
+
+/// After an upload: sums computed in the container at `remote_root` (where the source
+/// landed) compared with the local source `local_root`, for the files in `landed` only
+/// (relative names as [`check_name`] spells them; other files there were not sent, and
+/// refused ones were already reported). `None` when nothing could be verified.
+pub(crate) async fn verify_upload(
+    target: &Target,
+    remote_root: &str,
+    local_root: &Path,
+    landed: std::collections::HashSet<String>,
+    printer: &Printer,
+) -> Result<Option<VerifyReport>, Error> {
+    let sums = capture(target, &sums_argv(remote_root), None, SUMS_OUTPUT_CAP).await?;
+    if sums.not_found() {
+        printer.warn(&"the container has no sh/find/sha256sum: not verified");
+        return Ok(None);
+    }
+    let mut checks = parse_sums_output(&sums.stdout);
+    checks.retain(|c| landed.contains(&check_name(c)));
+    let missing = landed.len().saturating_sub(checks.len()) as u64;
+    let root = local_root.to_owned();
+    let (mut report, lines) = tokio::task::spawn_blocking(move || compare_all(&root, checks))
+        .await
+        .map_err(|_| Error::CopyIncomplete)?;
+    for line in &lines {
+        printer.stderr_line(format_args!("verify: {line}"));
+    }
+    if missing > 0 {
+        // sent and not refused, yet the container lists no such regular file
+        report.mismatches += missing;
+        printer.stderr_line(format_args!(
+            "verify: {missing} uploaded file(s) are not regular files in the container"
+        ));
     }
     printer.notice(&format_args!(
         "verify: {} file(s) compared with sha256 sums from the container, {} mismatch(es), {} not comparable",

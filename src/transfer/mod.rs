@@ -53,5 +53,5 @@ pub use spec::{
 };
 pub use unpack::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack, unpack_into};
 pub use upload_check::ProbeInput;
-pub use upload_result::{Landed, OncePerPath, landed, upload_skip};
+pub use upload_result::{Landed, OncePerPath, below_root, landed, upload_skip};
 pub use withdraw::withdraw_changed;

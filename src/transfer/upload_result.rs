@@ -53,7 +53,7 @@ impl OncePerPath {
 }
 
 /// What landed in the container.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Landed {
     /// Regular files.
     pub files: u64,
@@ -65,6 +65,8 @@ pub struct Landed {
     pub bytes: u64,
     /// Entries after a busybox tar's first failure, which it never extracted.
     pub cut_off: u64,
+    /// The member names of the regular files that landed (for `--verify`).
+    pub file_names: Vec<String>,
 }
 
 /// Counts the sent entries the remote tar did not name in `refused` (paths as in its
@@ -95,6 +97,7 @@ pub fn landed(pack: &PackSummary, refused: &[String], flavor: TarFlavor) -> Land
             SentKind::File => {
                 out.files += 1;
                 out.bytes += entry.bytes;
+                out.file_names.push(entry.name.clone());
             }
             SentKind::Dir => out.dirs += 1,
             SentKind::Link => out.links += 1,
@@ -103,8 +106,21 @@ pub fn landed(pack: &PackSummary, refused: &[String], flavor: TarFlavor) -> Land
     out
 }
 
+/// A member name relative to the archive's root entry `root` (`.` for the root itself).
+pub fn below_root<'a>(name: &'a str, root: &str) -> &'a str {
+    let name = normal(name);
+    if root == "." {
+        return name;
+    }
+    match name.strip_prefix(root) {
+        Some("") => ".",
+        Some(rest) => rest.strip_prefix('/').map_or(name, normal),
+        None => name,
+    }
+}
+
 /// A member name without `./` in front or `/` behind, as tars print it either way.
-fn normal(path: &str) -> &str {
+pub fn normal(path: &str) -> &str {
     let mut p = path;
     while let Some(rest) = p.strip_prefix("./") {
         p = rest;
@@ -154,7 +170,8 @@ mod tests {
                 dirs: 2,
                 links: 1,
                 bytes: 9,
-                cut_off: 0
+                cut_off: 0,
+                file_names: vec!["t/a.txt".into(), "t/z.txt".into()],
             }
         );
         let all: Vec<String> = tree().sent.iter().map(|e| e.name.clone()).collect();
@@ -172,7 +189,8 @@ mod tests {
                 dirs: 2,
                 links: 1,
                 bytes: 2,
-                cut_off: 1
+                cut_off: 1,
+                file_names: vec!["t/a.txt".into()],
             }
         );
         assert_eq!(
@@ -208,6 +226,14 @@ mod tests {
             );
         }
         assert_eq!(upload_skip(&RemoteMessage::ExitSummary), None);
+    }
+
+    #[test]
+    fn names_below_the_root_entry_are_relative_to_it() {
+        assert_eq!(below_root("t/sub/a", "t"), "sub/a");
+        assert_eq!(below_root("t", "t"), ".");
+        assert_eq!(below_root("tx/a", "t"), "tx/a");
+        assert_eq!(below_root("./sub/a", "."), "sub/a");
     }
 
     #[test]

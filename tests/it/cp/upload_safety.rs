@@ -232,3 +232,61 @@ fn an_unwritable_remote_directory_is_reported_once_up_front() {
         assert_eq!(entries, 0, "{flavor}");
     }
 }
+
+/// The count in "N file(s) compared" of the verify line.
+fn compared(err: &str) -> Option<u64> {
+    let at = err.find(" file(s) compared")?;
+    err[..at].rsplit(' ').next()?.parse().ok()
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn upload_verify_compares_every_sent_file_and_nothing_else() {
+    require_root();
+    for flavor in ["gnu", "busybox"] {
+        let w = World::new(flavor, "0:0");
+        write(&w.rootfs().join("data/other.txt"), b"not ours\n");
+        let t = w.local("t");
+        write(&t.join("a.txt"), b"a\n");
+        write(&t.join("sub/b.txt"), b"b\n");
+        write(&t.join("line\nbreak"), b"newline name\n");
+        symlink("a.txt", &t.join("link"));
+        for (src, dest, n) in [
+            (t.clone(), "app:/data/", 3),
+            (w.local("t/."), "app:/data/", 3),
+            (t.join("a.txt"), "app:/tmp/copy.txt", 1),
+        ] {
+            let out = w.cp(&src, dest, &["--verify"]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(0), "{flavor} {dest}: {err}");
+            assert_eq!(compared(&err), Some(n), "{flavor} {dest}: {err}");
+            assert!(err.contains(" 0 mismatch"), "{flavor} {dest}: {err}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn upload_verify_catches_a_file_the_container_wrote_wrong_and_exits_2() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    // the real tar, then one uploaded file altered behind the copy's back
+    let bin = w.rootfs().join("usr/bin");
+    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &bin.join("tar"),
+        b"#!/bin/sh\n/usr/bin/tar.real \"$@\"; s=$?\n[ -f /data/t/a.txt ] && echo x >> /data/t/a.txt\nexit $s\n",
+    );
+    chmod(&bin.join("tar"), 0o755);
+    mkdir(&w.rootfs().join("data"));
+    let t = w.local("t");
+    write(&t.join("a.txt"), b"a\n");
+    write(&t.join("b.txt"), b"b\n");
+    let out = w.cp(&t, "app:/data/", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = w.cp(&t, "app:/data/", &["--verify"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("verify: a.txt: content differs"), "{err}");
+    assert!(err.contains(" 1 mismatch"), "{err}");
+}

@@ -30,6 +30,13 @@ use crate::transfer::{
 /// Runs a copy.
 pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
     let specs = parse_copy_specs(&r.src, &r.dest)?;
+    if let Some(path) = &r.error_log {
+        // a log that cannot be written is found before the copy, not after it
+        std::fs::File::create(path).map_err(|source| Error::WriteFile {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
     let remote = match &specs {
         CopySpecs::Download { from, .. } => from.clone(),
         CopySpecs::Upload { to, .. } => to.clone(),

@@ -103,7 +103,10 @@ impl Attempt {
     /// Whether it broke in a way another attempt can repair.
     pub(crate) fn broke(&self) -> bool {
         // a local failure (missing directory, disk full) is not repaired by reconnecting
-        if matches!(self.unpacked, Err(TransferError::Destination { .. })) {
+        if matches!(
+            self.unpacked,
+            Err(TransferError::Destination { .. } | TransferError::DirectoryOntoFile { .. })
+        ) {
             return false;
         }
         matches!(

@@ -18,9 +18,9 @@ use crate::report::{Reporter, TaskId};
 use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, GlobSource, LocalKind, LocalSpec, Matches, PreScan,
     RemoteSpec, ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError,
-    UnpackSummary, classify_outcome, fresh_nonce, glob_source, missing_source, operand_names,
-    parse_matches, parse_prescan, plan_download, plan_download_named, prescan_argv, shown_path,
-    walk_argv, walk_continuation, withdraw_changed,
+    UnpackSummary, classify_outcome, fresh_nonce, glob_source, missing_source, nothing_copied,
+    operand_names, parse_matches, parse_prescan, plan_download, plan_download_named, prescan_argv,
+    shown_path, walk_argv, walk_continuation, withdraw_changed,
 };
 
 /// What the local destination is now.
@@ -184,6 +184,13 @@ pub(crate) async fn run(
     };
     reporter.task_finished(task);
     let stream_complete = last.unpacked.is_ok();
+    if let Err(TransferError::DirectoryOntoFile { .. }) = &last.unpacked {
+        return Err(last
+            .unpacked
+            .err()
+            .map(Error::from)
+            .unwrap_or(Error::CopyIncomplete));
+    }
     if let Err(e) = &last.unpacked {
         reporter.warn(&format_args!("{}", super::recover::chain(e)));
         if let TransferError::Destination { .. } = e {
@@ -211,6 +218,9 @@ pub(crate) async fn run(
         });
     }
     let copy_summary = CopySummary::from_download(&summary, &all_messages);
+    if outcome == CopyOutcome::Partial && nothing_copied(&copy_summary) {
+        outcome = CopyOutcome::Failed(crate::transfer::FailureCause::NothingCopied);
+    }
     if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
         let report = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;
         if let Some(v) = report {

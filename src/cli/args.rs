@@ -192,11 +192,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Paths: [NAMESPACE/]POD:PATH is in a container; anything else is local (C:\\x and ./a:b too).
-Remote globs (POD:/var/log/*.log) are expanded in the container, never by a shell.
+Remote globs (POD:/var/log/*.log) are expanded by the container's sh, the pattern passed as
+an argument (never spliced into a command); \\* matches a literal *. One match is copied
+like a single source (AS a missing or file DEST), several go INTO DEST as a directory.
 
 Exit codes: 0 every entry copied; 1 partial (paths skipped: each is printed on stderr and
 written to --error-log); 2 failure (nothing trustworthy: truncated stream, missing exit
-status, no tar, bad arguments).")]
+status, no tar, bad arguments, or nothing of the selection copied because it was refused).")]
 pub struct CpArgs {
     /// Source: POD:PATH or a local path.
     #[arg(value_name = "SRC")]

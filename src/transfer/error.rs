@@ -79,6 +79,16 @@ pub enum TransferError {
         /// The remote path with its pattern, as given, escaped.
         pattern: String,
     },
+    /// A directory was to be copied onto an existing local file (found at the stream's
+    /// first entry, before anything was written).
+    #[error(
+        "copy a directory onto '{}': it exists and is not a directory (name a new or existing folder)",
+        path.display()
+    )]
+    DirectoryOntoFile {
+        /// The local file.
+        path: PathBuf,
+    },
     /// The directory part of a remote glob does not exist in the container.
     #[error("find the source: no such directory in the container: {path}")]
     RemoteDirMissing {

@@ -419,7 +419,10 @@ impl<'a> Extractor<'a> {
                     self.dirs.insert(rel, meta);
                 }
                 RootState::NonDir => {
-                    return Err(unsafe_skip("the destination exists and is not a directory"));
+                    // one error before anything is written, not one skip per entry
+                    return Err(Problem::Fatal(TransferError::DirectoryOntoFile {
+                        path: self.root.clone(),
+                    }));
                 }
                 _ => {}
             }

@@ -37,7 +37,7 @@ pub use glob_match::{GlobSource, Matches, glob_source, parse_matches, shown_path
 pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
-    nothing_written,
+    nothing_copied, nothing_written,
 };
 pub use pack::{PackOptions, PackSummary, SentEntry, SentKind, pack};
 pub use plan::{

@@ -5,7 +5,8 @@
 //! exit 1 or 2 whose every stderr line is explained (per-path permission denied, vanished or
 //! changed, or a benign notice) is partial; 126/127 means there is no tar; any other status,
 //! no status, unexplained stderr with a failing status, or a stream without its
-//! end-of-archive marker is a failure. Local skips make a complete copy partial.
+//! end-of-archive marker is a failure. Local skips make a complete copy partial; a partial
+//! download that copied no file and no link of its selection is a failure ([`nothing_copied`]).
 //! bsdtar (libarchive 3.6) stops reading a directory at its first unreadable entry, so its
 //! per-path errors do not list everything missing: with bsdtar they are a failure.
 
@@ -45,6 +46,8 @@ pub enum FailureCause {
         /// How many entries were sent after the failed one.
         entries: u64,
     },
+    /// A download copied nothing of its selection: every path was refused or skipped.
+    NothingCopied,
     /// No byte moved for the idle timeout (and no retry was left).
     Stalled {
         /// The idle timeout.
@@ -63,6 +66,9 @@ impl std::fmt::Display for FailureCause {
                 f,
                 "the stream stalled: nothing arrived for {} (--idle-timeout), so the connection was given up",
                 super::idle::render_duration(*idle)
+            ),
+            Self::NothingCopied => f.write_str(
+                "nothing of the selection was copied: every path was refused or skipped (listed above)",
             ),
             Self::NothingWritten => f.write_str(
                 "nothing was written in the container: it refused every path (listed above)",
@@ -130,6 +136,13 @@ pub fn classify_outcome(
 /// problem) at least as many paths as were sent, and something was sent.
 pub fn nothing_written(sent_entries: u64, remote_refused: u64) -> bool {
     sent_entries > 0 && remote_refused >= sent_entries
+}
+
+/// Whether a partial download copied nothing at all of its selection (no file, no link:
+/// directories alone carry none of it) while something was refused: then it is a failure
+/// (exit 2), not a partial copy.
+pub fn nothing_copied(summary: &CopySummary) -> bool {
+    summary.files == 0 && summary.links == 0 && summary.skipped_count > 0
 }
 
 /// Which side a skipped path was skipped on.

@@ -13,6 +13,7 @@ mod hostile;
 mod large;
 mod local_failure;
 mod parity;
+mod refusals;
 mod resume_counts;
 mod selection;
 mod upload;

@@ -31,12 +31,18 @@ fn a_glob_with_one_match_is_copied_as_a_missing_or_file_dest() {
     // a literal name holding glob characters is its own single match
     let out = w.cp("app:/data/b[1].txt", w.local("b.txt"), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(std::fs::read(w.local("b.txt")).unwrap_or_default(), b"bracket\n");
+    assert_eq!(
+        std::fs::read(w.local("b.txt")).unwrap_or_default(),
+        b"bracket\n"
+    );
     // into an existing directory it goes inside
     std::fs::create_dir(w.local("dir")).unwrap_or_else(|e| panic!("{e}"));
     let out = w.cp("app:/data/a.t?t", w.local("dir"), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(std::fs::read(w.local("dir/a.txt")).unwrap_or_default(), b"a\n");
+    assert_eq!(
+        std::fs::read(w.local("dir/a.txt")).unwrap_or_default(),
+        b"a\n"
+    );
 }
 
 #[test]
@@ -47,14 +53,23 @@ fn several_matches_go_inside_and_refuse_a_file_dest() {
     plant(&w);
     let out = w.cp("app:/data/*.log", w.local("logs"), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(std::fs::read(w.local("logs/x.log")).unwrap_or_default(), b"x\n");
-    assert_eq!(std::fs::read(w.local("logs/y.log")).unwrap_or_default(), b"y\n");
+    assert_eq!(
+        std::fs::read(w.local("logs/x.log")).unwrap_or_default(),
+        b"x\n"
+    );
+    assert_eq!(
+        std::fs::read(w.local("logs/y.log")).unwrap_or_default(),
+        b"y\n"
+    );
     write(&w.local("file"), b"keep\n");
     let out = w.cp("app:/data/*.log", w.local("file"), &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("several entries onto a file"), "{err}");
-    assert_eq!(std::fs::read(w.local("file")).unwrap_or_default(), b"keep\n");
+    assert_eq!(
+        std::fs::read(w.local("file")).unwrap_or_default(),
+        b"keep\n"
+    );
 }
 
 #[test]
@@ -82,8 +97,22 @@ fn a_glob_in_a_missing_directory_is_one_clear_error_without_retries() {
     let out = w.cp("app:/nope/*.log", w.local("out"), &["--retries", "3"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no such directory in the container: /nope"), "{err}");
+    assert!(
+        err.contains("no such directory in the container: /nope"),
+        "{err}"
+    );
     assert!(!err.contains("retry"), "{err}");
     assert!(!err.contains("can't cd"), "{err}");
     assert!(w.execs_containing("cf -").is_empty(), "no copy ran");
+}
+
+#[test]
+fn cp_help_says_globs_are_expanded_by_the_containers_sh_like_the_notice() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-dfimage"))
+        .args(["cp", "--help"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("expanded by the container's sh"), "{help}");
+    assert!(!help.contains("never by a shell"), "{help}");
 }

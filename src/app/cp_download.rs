@@ -16,10 +16,11 @@ use crate::cli::request::CpRequest;
 use crate::error::Error;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::{
-    CopyOutcome, CopySummary, DownloadOptions, LocalKind, LocalSpec, PreScan, RemoteSpec,
-    ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError, UnpackSummary,
-    classify_outcome, fresh_nonce, missing_source, operand_names, parse_prescan, plan_download,
-    prescan_argv, walk_argv, walk_continuation, withdraw_changed,
+    CopyOutcome, CopySummary, DownloadOptions, GlobSource, LocalKind, LocalSpec, Matches, PreScan,
+    RemoteSpec, ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError,
+    UnpackSummary, classify_outcome, fresh_nonce, glob_source, missing_source, operand_names,
+    parse_matches, parse_prescan, plan_download, plan_download_named, prescan_argv, shown_path,
+    walk_argv, walk_continuation, withdraw_changed,
 };
 
 /// What the local destination is now.
@@ -70,7 +71,7 @@ pub(crate) async fn run(
         Reader::Tar(caps) => *caps,
         Reader::Walk => TarCapabilities::MINIMAL,
     };
-    let mut plan = plan_download(from, to, local_kind(&to.path), &caps, &opts)?;
+    let mut plan = plan_for_glob(target, from, to, &caps, &opts).await?;
     check_local_parent(&plan.local_root)?;
     let kind = match reader {
         Reader::Tar(_) => {
@@ -222,6 +223,49 @@ pub(crate) async fn run(
         }
     }
     Ok((outcome, copy_summary))
+}
+
+/// The most a glob listing may print.
+const MATCH_OUTPUT: usize = 16 << 20;
+
+/// Plans the download; a glob is expanded in the container first, so that a single match
+/// (or an escaped literal) is copied as one source, like cp(1), and a missing directory is
+/// an error at once.
+async fn plan_for_glob(
+    target: &Target,
+    from: &RemoteSpec,
+    to: &LocalSpec,
+    caps: &TarCapabilities,
+    opts: &DownloadOptions,
+) -> Result<crate::transfer::DownloadPlan, Error> {
+    let to_kind = local_kind(&to.path);
+    let argv = match glob_source(&from.path) {
+        GlobSource::NotGlob => return Ok(plan_download(from, to, to_kind, caps, opts)?),
+        GlobSource::Literal(name) => {
+            return Ok(plan_download_named(from, &name, to, to_kind, caps, opts)?);
+        }
+        GlobSource::List(argv) => argv,
+    };
+    let out = capture(target, &argv, None, MATCH_OUTPUT).await?;
+    Ok(match parse_matches(out.code(), &out.stdout) {
+        Matches::NoDirectory => {
+            return Err(TransferError::RemoteDirMissing {
+                path: shown_path(from.path.parent()),
+            }
+            .into());
+        }
+        Matches::Names(names) if names.is_empty() => {
+            return Err(TransferError::RemoteNoMatch {
+                pattern: shown_path(from.path.as_str()),
+            }
+            .into());
+        }
+        Matches::Names(names) if names.len() == 1 && to_kind != LocalKind::Directory => {
+            plan_download_named(from, &names[0], to, to_kind, caps, opts)?
+        }
+        // several matches (or into a directory): the selection script expands it again
+        _ => plan_download(from, to, to_kind, caps, opts)?,
+    })
 }
 
 /// How long the pre-scan may take, and how much it may print, before the bar goes without.

@@ -79,6 +79,12 @@ pub enum TransferError {
         /// The remote path with its pattern, as given, escaped.
         pattern: String,
     },
+    /// The directory part of a remote glob does not exist in the container.
+    #[error("find the source: no such directory in the container: {path}")]
+    RemoteDirMissing {
+        /// The directory, as given, escaped.
+        path: String,
+    },
     /// The container has a shell but no tar, and an upload needs tar.
     #[error(
         "upload into pod '{pod}' container '{container}': it has a shell but no tar, which uploads need; retry with --debug-image IMAGE to copy through an ephemeral container that has tar, or send single files with `kubectl exec -i POD -- sh -c 'cat > \"$1\"' sh PATH < FILE`"

@@ -9,6 +9,7 @@ pub mod filewise;
 mod filewise_record;
 pub mod filewise_stream;
 pub mod flavor;
+pub mod glob_match;
 pub mod idle;
 pub mod outcome;
 pub mod pack;
@@ -32,6 +33,7 @@ pub use error::TransferError;
 pub use filewise::{WalkProbe, fresh_nonce, parse_probe, walk_argv, walk_continuation};
 pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
+pub use glob_match::{GlobSource, Matches, glob_source, parse_matches, shown_path};
 pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
@@ -40,7 +42,7 @@ pub use outcome::{
 pub use pack::{PackOptions, PackSummary, SentEntry, SentKind, pack};
 pub use plan::{
     DestCheck, DownloadOptions, DownloadPlan, LocalKind, PlanNote, UploadOptions, UploadPlan,
-    UploadTarget, parse_dest_check, plan_download, plan_upload,
+    UploadTarget, parse_dest_check, plan_download, plan_download_named, plan_upload,
 };
 pub use prescan::{PreScan, parse_prescan, prescan_argv};
 pub use remote_stderr::{RemoteMessage, classify_line};

@@ -165,6 +165,42 @@ pub fn plan_download(
             name: path.name().to_owned(),
         }
     };
+    plan_selection(selection, path.trailing_slash(), to, to_kind, caps, opts)
+}
+
+/// Plans `pod:DIR/NAME -> local` for the one name a glob in `from` stood for (its single
+/// match, or its escaped literal): copied as a single source, like cp(1).
+pub fn plan_download_named(
+    from: &RemoteSpec,
+    name: &str,
+    to: &LocalSpec,
+    to_kind: LocalKind,
+    caps: &TarCapabilities,
+    opts: &DownloadOptions,
+) -> Result<DownloadPlan, TransferError> {
+    let selection = Selection::Named {
+        parent: from.path.parent().to_owned(),
+        name: name.to_owned(),
+    };
+    plan_selection(
+        selection,
+        from.path.trailing_slash(),
+        to,
+        to_kind,
+        caps,
+        opts,
+    )
+}
+
+fn plan_selection(
+    selection: Selection,
+    trailing_slash: bool,
+    to: &LocalSpec,
+    to_kind: LocalKind,
+    caps: &TarCapabilities,
+    opts: &DownloadOptions,
+) -> Result<DownloadPlan, TransferError> {
+    let invalid = |problem| TransferError::InvalidPlan { problem };
     if to.trailing_slash && to_kind == LocalKind::NonDirectory {
         return Err(invalid("the local destination is not a directory"));
     }
@@ -176,7 +212,7 @@ pub fn plan_download(
                 to.path.clone()
             };
             let must_be_dir =
-                path.trailing_slash() || (to.trailing_slash && to_kind == LocalKind::Missing);
+                trailing_slash || (to.trailing_slash && to_kind == LocalKind::Missing);
             (root, Some(name.clone()), must_be_dir)
         }
         _ => {

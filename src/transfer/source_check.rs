@@ -21,7 +21,7 @@ pub fn missing_source(
     if !messages.iter().any(|m| names_operand(m, &names)) {
         return None;
     }
-    let shown = escape_for_display(shown.as_bytes());
+    let shown = super::glob_match::shown_path(shown);
     Some(match plan.selection {
         Selection::Glob { .. } => TransferError::RemoteNoMatch { pattern: shown },
         _ => TransferError::RemoteSourceMissing { path: shown },

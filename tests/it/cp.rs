@@ -14,6 +14,7 @@ mod large;
 mod local_failure;
 mod parity;
 mod resume_counts;
+mod selection;
 mod upload;
 mod upload_safety;
 mod verify;

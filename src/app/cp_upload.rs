@@ -1,9 +1,12 @@
 //! The upload side of `cp`: the destination is checked first (cp(1)'s refusals, a missing
 //! or unwritable landing directory: nothing is sent), then a tar of the local tree is
 //! streamed into the container's `tar x` over exec stdin, which is then shut down
-//! explicitly (kube 5 sends no EOF on drop). The summary counts what the container kept.
+//! explicitly (kube 5 sends no EOF on drop). A broken or stalled stream is sent again
+//! whole (`--retries`; there is no resume for uploads). The summary counts what the
+//! container kept.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio_util::io::SyncIoBridge;
@@ -14,6 +17,7 @@ use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
 use crate::cluster::exec::exec;
+use crate::cluster::status::ExecStatus;
 use crate::error::Error;
 use crate::report::Skipped;
 use crate::report::{Reporter, TaskId};
@@ -22,8 +26,8 @@ use crate::transfer::pack::{PackOptions, pack};
 use crate::transfer::upload_check::{decide, probe_argv};
 use crate::transfer::{
     CopyOutcome, CopySummary, DestCheck, ErrorLogRecord, FailureCause, LocalSpec, OncePerPath,
-    ProbeInput, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions, below_root,
-    classify_line, classify_outcome, landed, plan_upload, upload_skip,
+    ProbeInput, RemoteExit, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions,
+    UploadTarget, below_root, classify_line, classify_outcome, landed, plan_upload, upload_skip,
 };
 
 async fn drain(mut r: Box<dyn AsyncRead + Send + Unpin>) {
@@ -58,42 +62,33 @@ async fn drain_upload_stderr(
     (messages, skips)
 }
 
-/// Uploads `from` to `to`.
-pub(crate) async fn run(
+/// One upload attempt's result.
+struct Sent {
+    packed: Result<crate::transfer::PackSummary, crate::transfer::TransferError>,
+    status: ExecStatus,
+    messages: Vec<RemoteMessage>,
+    remote_skips: Vec<Skipped>,
+    stalled: bool,
+}
+
+impl Sent {
+    /// Whether the connection failed (not the container's tar): worth sending again.
+    fn broke(&self) -> bool {
+        self.stalled
+            || self.packed.is_err()
+            || matches!(remote_exit(&self.status), RemoteExit::Unknown)
+    }
+}
+
+/// Runs `up`'s `tar x` and streams the packed source into it.
+async fn send(
     target: &Target,
     from: &LocalSpec,
     to: &RemoteSpec,
-    caps: &TarCapabilities,
+    up: &UploadTarget,
     r: &CpRequest,
-    printer: &Printer,
     reporter: &Arc<TerminalReporter>,
-) -> Result<(CopyOutcome, CopySummary), Error> {
-    if std::fs::symlink_metadata(&from.path).is_err() {
-        return Err(Error::LocalMissing {
-            path: from.path.clone(),
-        });
-    }
-    let plan = plan_upload(
-        from,
-        to,
-        &UploadOptions {
-            no_preserve: r.no_preserve,
-        },
-    )?;
-    // what the destination is decides the target, and refuses cp(1)'s refusals up front
-    let source_is_dir = std::fs::symlink_metadata(&from.path).is_ok_and(|m| m.is_dir());
-    let into = plan.target(Some(DestCheck::IsDir))?;
-    let dest = to.path.as_str();
-    let probe = ProbeInput {
-        dest,
-        parent: to.path.parent(),
-        landing_name: &into.archive_root.to_string_lossy(),
-        source_is_dir,
-        must_be_dir: plan.check_argv.is_none(),
-    };
-    let answer = capture(target, &probe_argv(&probe), None, 4096).await?;
-    let check = decide(&probe, answer.code())?;
-    let up = plan.target(Some(check))?.clone();
+) -> Result<Sent, Error> {
     let mut session = exec(
         &target.client,
         &target.namespace,
@@ -136,6 +131,76 @@ pub(crate) async fn run(
     reporter.task_finished(task);
     let status = session.finish().await;
     let (messages, remote_skips) = stderr.await.unwrap_or_default();
+    Ok(Sent {
+        packed,
+        status,
+        messages,
+        remote_skips,
+        stalled: stall.stalled(),
+    })
+}
+
+/// Uploads `from` to `to`.
+pub(crate) async fn run(
+    target: &Target,
+    from: &LocalSpec,
+    to: &RemoteSpec,
+    caps: &TarCapabilities,
+    r: &CpRequest,
+    printer: &Printer,
+    reporter: &Arc<TerminalReporter>,
+) -> Result<(CopyOutcome, CopySummary), Error> {
+    if std::fs::symlink_metadata(&from.path).is_err() {
+        return Err(Error::LocalMissing {
+            path: from.path.clone(),
+        });
+    }
+    let plan = plan_upload(
+        from,
+        to,
+        &UploadOptions {
+            no_preserve: r.no_preserve,
+        },
+    )?;
+    // what the destination is decides the target, and refuses cp(1)'s refusals up front
+    let source_is_dir = std::fs::symlink_metadata(&from.path).is_ok_and(|m| m.is_dir());
+    let into = plan.target(Some(DestCheck::IsDir))?;
+    let dest = to.path.as_str();
+    let probe = ProbeInput {
+        dest,
+        parent: to.path.parent(),
+        landing_name: &into.archive_root.to_string_lossy(),
+        source_is_dir,
+        must_be_dir: plan.check_argv.is_none(),
+    };
+    let answer = capture(target, &probe_argv(&probe), None, 4096).await?;
+    let check = decide(&probe, answer.code())?;
+    let up = plan.target(Some(check))?.clone();
+    // a broken or stalled stream is sent again whole (tar x overwrites what landed), on the
+    // target chosen once: the first attempt may have created the destination
+    let mut attempt_no = 0u32;
+    let sent = loop {
+        let a = send(target, from, to, &up, r, reporter).await?;
+        if a.broke() && attempt_no < r.retries {
+            attempt_no += 1;
+            let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
+            reporter.warn(&format_args!(
+                "the upload stream {}; retry {attempt_no} of {} in {backoff:?} (everything is sent again)",
+                if a.stalled { "stalled" } else { "broke" },
+                r.retries,
+            ));
+            tokio::time::sleep(backoff).await;
+            continue;
+        }
+        break a;
+    };
+    let Sent {
+        packed,
+        status,
+        messages,
+        remote_skips,
+        stalled,
+    } = sent;
     let (stream_complete, pack_summary) = match packed {
         Ok(s) => (true, s),
         Err(e) => {
@@ -151,7 +216,7 @@ pub(crate) async fn run(
         &messages,
         caps.flavor,
     );
-    if stall.stalled() && matches!(outcome, CopyOutcome::Failed(_)) {
+    if stalled && matches!(outcome, CopyOutcome::Failed(_)) {
         outcome = CopyOutcome::Failed(FailureCause::Stalled {
             idle: r.idle_timeout,
         });

@@ -209,7 +209,8 @@ pub struct CpArgs {
     /// Container (default: the default-container annotation, else the first, with a notice).
     #[arg(short = 'c', long)]
     pub container: Option<String>,
-    /// Reconnect this many times when the stream breaks, continuing where it stopped.
+    /// Reconnect this many times when the stream breaks: a download continues where it
+    /// stopped, an upload is sent again whole.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
     /// Treat a stream that moves no byte for this long as a dropped connection (retried

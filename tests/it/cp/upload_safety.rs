@@ -290,3 +290,28 @@ fn upload_verify_catches_a_file_the_container_wrote_wrong_and_exits_2() {
     assert!(err.contains("verify: a.txt: content differs"), "{err}");
     assert!(err.contains(" 1 mismatch"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_stalled_upload_is_sent_again_and_completes() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    // the first `tar x` never reads its stdin; the next ones are the real tar
+    let bin = w.rootfs().join("usr/bin");
+    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &bin.join("tar"),
+        b"#!/bin/sh\ncase \"$1\" in x*) [ -e /tmp/stalled ] || { : > /tmp/stalled; exec sleep 60; };; esac\nexec /usr/bin/tar.real \"$@\"\n",
+    );
+    chmod(&bin.join("tar"), 0o755);
+    let t = w.local("t");
+    write(&t.join("big.bin"), &vec![7u8; 8 << 20]);
+    write(&t.join("sub/small.txt"), b"small\n");
+    let out = w.cp(&t, "app:/tmp/", &["--idle-timeout", "2s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("retry 1 of 3"), "{err}");
+    assert!(err.contains("2 file(s), 2 dir(s)"), "{err}");
+    assert_eq!(read(&w.rootfs().join("tmp/t/big.bin")).len(), 8 << 20);
+    assert_eq!(read(&w.rootfs().join("tmp/t/sub/small.txt")), b"small\n");
+}

@@ -22,8 +22,9 @@ use crate::error::Error;
 use crate::report::Skipped;
 use crate::report::{Reporter, TaskId};
 use crate::transfer::outcome::Side;
+use crate::transfer::pack::dir_member_names;
 use crate::transfer::pack::{PackOptions, pack};
-use crate::transfer::upload_check::{decide, probe_argv};
+use crate::transfer::upload_check::{clash_argv, clash_error, clash_stdin, decide, probe_argv};
 use crate::transfer::{
     CopyOutcome, CopySummary, DestCheck, ErrorLogRecord, FailureCause, LocalSpec, OncePerPath,
     ProbeInput, RemoteExit, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions,
@@ -176,6 +177,20 @@ pub(crate) async fn run(
     let answer = capture(target, &probe_argv(&probe), None, 4096).await?;
     let check = decide(&probe, answer.code())?;
     let up = plan.target(Some(check))?.clone();
+    if source_is_dir && check == DestCheck::IsDir {
+        // GNU tar would silently replace a remote non-directory by a directory at any depth
+        let dir = up.argv.last().cloned().unwrap_or_else(|| ".".into());
+        let source = from.path.clone();
+        let root = up.archive_root.clone();
+        let names = tokio::task::spawn_blocking(move || dir_member_names(&source, &root))
+            .await
+            .map_err(|_| Error::CopyIncomplete)?;
+        let stdin = clash_stdin(names.iter().map(Vec::as_slice));
+        let answer = capture(target, &clash_argv(&dir), Some(&stdin), 64 << 10).await?;
+        if let Some(e) = clash_error(&dir, &answer.stdout) {
+            return Err(e.into());
+        }
+    }
     // a broken or stalled stream is sent again whole (tar x overwrites what landed), on the
     // target chosen once: the first attempt may have created the destination
     let mut attempt_no = 0u32;

@@ -124,6 +124,25 @@ pub fn pack<W: Write>(
     Ok(packer.summary)
 }
 
+/// The member names (raw bytes) of the directories [`pack`] would send for `source` under
+/// `archive_root`, in walk order, for the remote clash check. Unreadable parts are left out
+/// here (pack reports them).
+pub fn dir_member_names(source: &Path, archive_root: &OsStr) -> Vec<Vec<u8>> {
+    walkdir::WalkDir::new(source)
+        .follow_links(false)
+        .follow_root_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(source).ok()?;
+            let name = archive_name(archive_root, rel)?;
+            Some(platform::name_bytes(name.as_os_str()).to_vec())
+        })
+        .collect()
+}
+
 /// `ROOT/rel`, or just `rel` when the root is `.` (`None` for the root itself then).
 fn archive_name(root: &OsStr, rel: &Path) -> Option<PathBuf> {
     if root == "." {

@@ -42,6 +42,46 @@ if [ -d "$p" ]; then
 fi
 exit 32"#;
 
+/// Which of the directories an upload sends already exist in the container as something
+/// else (GNU tar would silently replace them). `$1` the directory tar extracts in; stdin
+/// the directories' member names, one per line; prints the clashing ones, one per line.
+pub const CLASH_SCRIPT: &str = r#"cd -- "$1" || exit 3
+while IFS= read -r n; do
+  if [ ! -d "$n" ] && { [ -e "$n" ] || [ -h "$n" ]; }; then printf '%s\n' "$n"; fi
+done
+exit 0"#;
+
+/// The clash check's argv for extracting in `dir`.
+pub fn clash_argv(dir: &str) -> Vec<String> {
+    ["sh", "-c", CLASH_SCRIPT, "sh", dir]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The clash check's stdin: each directory member name (raw bytes) on its own line; names
+/// holding a newline cannot be asked this way and are left out.
+pub fn clash_stdin<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in names
+        .into_iter()
+        .filter(|n| !n.contains(&b'\n') && !n.is_empty())
+    {
+        out.extend_from_slice(n);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The error for the first clash the check printed, if any.
+pub fn clash_error(dir: &str, stdout: &[u8]) -> Option<TransferError> {
+    let first = stdout.split(|b| *b == b'\n').find(|l| !l.is_empty())?;
+    let name = escape_for_display(first);
+    Some(TransferError::UploadOverNonDir {
+        path: join(dir, &name),
+    })
+}
+
 /// What the upload sends and where, for the probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbeInput<'a> {
@@ -204,6 +244,21 @@ mod tests {
             decide(&input(false, false), Some(11)),
             Err(TransferError::UploadDirNotWritable { .. })
         ));
+    }
+
+    #[test]
+    fn clashes_are_asked_by_name_on_stdin_and_the_first_is_the_error() {
+        let argv = clash_argv("/data/$(x)");
+        assert_eq!(argv[..4], ["sh", "-c", CLASH_SCRIPT, "sh"]);
+        assert_eq!(argv[4], "/data/$(x)");
+        let names: [&[u8]; 3] = [b"t", b"t/new\nline", b"t/sub"];
+        assert_eq!(clash_stdin(names), b"t\nt/sub\n");
+        let e = clash_error("/data", b"t/sub\nt/sub/x\n");
+        assert!(
+            matches!(&e, Some(TransferError::UploadOverNonDir { path }) if path == "/data/t/sub"),
+            "{e:?}"
+        );
+        assert!(clash_error("/data", b"").is_none());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! the container's side (a missing directory there is "no such file or directory", never
 //! "vanished", which is the reading side's word); each path is reported once; an entry the
 //! remote tar names in an error is skipped, not copied. busybox tar exits at its first
-//! failed file, so with it the entries after the first named one did not land either (and
-//! are not named): that is reported as such. Never prints, never runs anything.
+//! failed file (not directory), so with it the entries after that one did not land either
+//! (and are not named): that is reported as such. Never prints, never runs anything.
 
 use std::collections::{HashMap, HashSet};
 
@@ -80,17 +80,22 @@ pub fn landed(pack: &PackSummary, refused: &[String], flavor: TarFlavor) -> Land
         .enumerate()
         .map(|(i, e)| (normal(&e.name), i))
         .collect();
+    // busybox goes on after a directory it could not create, not after a file
     let stop = if flavor == TarFlavor::Busybox {
-        refused.iter().filter_map(|p| index.get(p).copied()).min()
+        refused
+            .iter()
+            .filter_map(|p| index.get(p).copied())
+            .filter(|&i| pack.sent[i].kind != SentKind::Dir)
+            .min()
     } else {
         None
     };
     for (i, entry) in pack.sent.iter().enumerate() {
-        if stop.is_some_and(|s| i > s) {
-            out.cut_off += 1;
+        if refused.contains(normal(&entry.name)) {
             continue;
         }
-        if refused.contains(normal(&entry.name)) {
+        if stop.is_some_and(|s| i > s) {
+            out.cut_off += 1;
             continue;
         }
         match entry.kind {

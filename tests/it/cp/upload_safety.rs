@@ -315,3 +315,33 @@ fn a_stalled_upload_is_sent_again_and_completes() {
     assert_eq!(read(&w.rootfs().join("tmp/t/big.bin")).len(), 8 << 20);
     assert_eq!(read(&w.rootfs().join("tmp/t/sub/small.txt")), b"small\n");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_directory_deep_in_the_tree_never_replaces_a_remote_file() {
+    require_root();
+    for flavor in ["gnu", "busybox"] {
+        let w = World::new(flavor, "0:0");
+        write(&w.rootfs().join("data/t/sub/deeper"), b"precious\n");
+        let t = w.local("t");
+        write(&t.join("a.txt"), b"a\n");
+        write(&t.join("sub/deeper/a.txt"), b"a\n");
+        for (src, dest) in [(t.clone(), "app:/data/"), (w.local("t/."), "app:/data/t")] {
+            let out = w.cp(&src, dest, &[]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{flavor} {dest}: {err}");
+            assert!(
+                err.contains("cannot overwrite non-directory /data/t/sub/deeper"),
+                "{flavor} {dest}: {err}"
+            );
+        }
+        assert!(!ran_tar_x(&w), "{flavor}: an extracting tar was started");
+        assert_eq!(read(&w.rootfs().join("data/t/sub/deeper")), b"precious\n");
+        // without a clash the same tree merges into what is there
+        std::fs::remove_file(w.rootfs().join("data/t/sub/deeper"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = w.cp(&t, "app:/data/", &[]);
+        assert_eq!(out.status.code(), Some(0), "{flavor}: {}", stderr(&out));
+        assert_eq!(read(&w.rootfs().join("data/t/sub/deeper/a.txt")), b"a\n");
+    }
+}

@@ -247,6 +247,12 @@ fn finish(
     ));
     match outcome {
         CopyOutcome::Complete => Ok(ExitStatus::Complete),
+        CopyOutcome::Partial if summary.skipped_count == 0 => {
+            printer.warn(&format_args!(
+                "the copy is partial: it could not be confirmed (see the warning above)"
+            ));
+            Ok(ExitStatus::Partial)
+        }
         CopyOutcome::Partial => {
             printer.warn(&format_args!(
                 "the copy is partial: {} path(s) were skipped (listed above{})",

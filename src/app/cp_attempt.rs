@@ -100,6 +100,17 @@ pub(crate) struct Attempt {
 }
 
 impl Attempt {
+    /// The stream ended with its end-of-archive marker and every entry whole: nothing a
+    /// reconnect could add, whatever the status says.
+    pub(crate) fn archive_complete(&self) -> bool {
+        self.unpacked.is_ok()
+    }
+
+    /// Whether the container gave no exit status for a complete archive.
+    pub(crate) fn status_missing_after_complete_archive(&self) -> bool {
+        matches!(self.status, ExecStatus::Missing) && self.archive_complete()
+    }
+
     /// Whether it broke in a way another attempt can repair.
     pub(crate) fn broke(&self) -> bool {
         // a local failure (missing directory, disk full) is not repaired by reconnecting
@@ -112,7 +123,7 @@ impl Attempt {
         matches!(
             self.unpacked,
             Err(TransferError::Truncated { .. }) | Err(TransferError::Archive { .. })
-        ) || matches!(self.status, ExecStatus::Missing)
+        ) || (matches!(self.status, ExecStatus::Missing) && !self.archive_complete())
             || self.stalled
     }
 }

@@ -202,10 +202,22 @@ pub(crate) async fn run(
         }
     }
     let local_skips = summary.skipped_count;
+    // kubectl takes a missing status as success; the archive arrived whole (end-of-archive
+    // marker, every file complete), so it is kept, but the remote tar's verdict is unknown:
+    // judged by its stderr like a success, and never better than partial (DESIGN §3)
+    let unconfirmed = last.status_missing_after_complete_archive();
+    let remote = if unconfirmed {
+        reporter.warn(&format_args!(
+            "the container did not report an exit status: the archive arrived complete (end-of-archive marker, every file whole), but whether the remote tar succeeded is unknown"
+        ));
+        crate::transfer::RemoteExit::Success
+    } else {
+        remote_exit(&last.status)
+    };
     let mut outcome = classify_outcome(
         stream_complete,
         local_skips,
-        remote_exit(&last.status),
+        remote,
         &last.messages,
         match kind {
             StreamKind::Tar => caps.flavor,
@@ -217,12 +229,19 @@ pub(crate) async fn run(
             idle: r.idle_timeout,
         });
     }
+    if unconfirmed && outcome == CopyOutcome::Complete {
+        outcome = CopyOutcome::Partial;
+    }
     let copy_summary = CopySummary::from_download(&summary, &all_messages);
     if outcome == CopyOutcome::Partial && nothing_copied(&copy_summary) {
         outcome = CopyOutcome::Failed(crate::transfer::FailureCause::NothingCopied);
     }
     if r.verify && !matches!(outcome, CopyOutcome::Failed(_)) {
         let report = cp_verify::verify_download(target, from, &plan.local_root, printer).await?;
+        if report.is_none() && outcome == CopyOutcome::Complete {
+            // said on stderr: the check that was asked for did not happen
+            outcome = CopyOutcome::Partial;
+        }
         if let Some(v) = report {
             if v.mismatches > 0 {
                 outcome = CopyOutcome::Failed(crate::transfer::FailureCause::Incomplete);

@@ -124,7 +124,10 @@ pub(crate) async fn verify_download(
     let argv = sums_argv(from.path.as_str());
     let sums = capture(target, &argv, None, SUMS_OUTPUT_CAP).await?;
     if sums.not_found() {
-        printer.warn(&"the container has no sh/find/sha256sum: not verified");
+        printer.warn(&format_args!(
+            "the container has no {}: not verified",
+            missing_tool(&sums)
+        ));
         return Ok(None);
     }
     let checks = parse_sums_output(&sums.stdout);
@@ -140,6 +143,24 @@ pub(crate) async fn verify_download(
         report.compared, report.mismatches, report.uncomparable
     ));
     Ok(Some(report))
+}
+
+/// Which tool of the sums script the container lacks: `sh` when the exec could not start
+/// it, `find` when the shell said so, else `sha256sum` (the script's own check exits 127
+/// without a word).
+fn missing_tool(sums: &super::remote::Captured) -> &'static str {
+    if !matches!(sums.status, crate::cluster::status::ExecStatus::Exit(_)) {
+        return "sh";
+    }
+    let err = String::from_utf8_lossy(&sums.stderr);
+    if err
+        .lines()
+        .any(|l| l.contains("find: not found") || l.contains("find: command not found"))
+    {
+        "find"
+    } else {
+        "sha256sum"
+    }
 }
 
 /// The relative name of a check (`.` for a single file), escaped, `./` dropped.

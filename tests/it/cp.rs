@@ -16,6 +16,7 @@ mod parity;
 mod refusals;
 mod resume_counts;
 mod selection;
+mod status;
 mod upload;
 mod upload_safety;
 mod verify;

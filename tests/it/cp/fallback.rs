@@ -268,15 +268,21 @@ fn the_walk_also_runs_on_gnu_coreutils_and_findutils() {
 
 #[test]
 #[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
-fn verify_without_sha256sum_says_not_verified_instead_of_zero_compared() {
+fn verify_without_sha256sum_names_it_says_not_verified_and_exits_1() {
     require_root();
     let w = World::new("shell", "0:0");
     write(&w.rootfs().join("data/a"), b"a\n");
     let out = w.cp("app:/data", w.local("out"), &["--verify"]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("not verified"), "{err}");
+    // a check that was asked for and did not run makes the copy partial
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("has no sha256sum: not verified"),
+        "the tool is named: {err}"
+    );
+    assert!(!err.contains("sh/find"), "{err}");
     assert!(!err.contains("0 file(s) compared"), "{err}");
+    assert_eq!(std::fs::read(w.local("out/a")).unwrap_or_default(), b"a\n");
 }
 
 #[test]

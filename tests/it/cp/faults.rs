@@ -67,8 +67,13 @@ fn a_dropped_connection_resumes_and_ends_byte_identical() {
         .collect();
     assert!(tars.len() >= 2, "{tars:?}");
     let resumed = tars.last().map(|e| e.stdout_bytes).unwrap_or_default();
+    // The whole stream is ~840 KB (40 files of 20 000 bytes, headers, padding). How much of
+    // the 300 KB sent before the cut was unpacked depends on how far the client had read
+    // when the connection was cut (data still in its socket buffers is lost), so the bound
+    // only asks that the files completed before the cut were not sent again: less than
+    // the 40 files' bytes alone, which resending everything would exceed.
     assert!(
-        resumed < 600_000,
+        resumed < 40 * 20_000,
         "the continuation resent completed files: {resumed} bytes"
     );
 }

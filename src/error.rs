@@ -46,7 +46,7 @@ pub enum Error {
         path: std::path::PathBuf,
     },
     /// The copy cannot be trusted.
-    #[error("copy: {cause}; what was written is incomplete")]
+    #[error("copy: {cause}{}", written_note(cause))]
     CopyFailed {
         /// Why.
         cause: crate::transfer::FailureCause,
@@ -127,6 +127,15 @@ impl Error {
     }
 }
 
+/// What a failed copy left behind, for the causes where something may have been written.
+fn written_note(cause: &crate::transfer::FailureCause) -> &'static str {
+    use crate::transfer::FailureCause as C;
+    match cause {
+        C::NothingCopied | C::NothingWritten | C::TarNotFound => "",
+        _ => "; what was written is incomplete",
+    }
+}
+
 /// `err` and its causes, outermost first, one line each. A Kubernetes API error reads as
 /// kubectl prints it, `Error from server (Reason): message`, and ends the chain: kube's own
 /// text would repeat the Status as Rust debug output.
@@ -181,6 +190,22 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&self.0)
         }
+    }
+
+    #[test]
+    fn a_copy_that_wrote_nothing_does_not_say_what_was_written_is_incomplete() {
+        use crate::transfer::FailureCause;
+        let nothing = Error::CopyFailed {
+            cause: FailureCause::NothingWritten,
+        };
+        assert!(!nothing.to_string().contains("incomplete"), "{nothing}");
+        let cut = Error::CopyFailed {
+            cause: FailureCause::Incomplete,
+        };
+        assert!(
+            cut.to_string().ends_with("what was written is incomplete"),
+            "{cut}"
+        );
     }
 
     #[test]

@@ -95,8 +95,12 @@ impl RemoteMessage {
 pub fn classify_line(line: &[u8]) -> RemoteMessage {
     let text = String::from_utf8_lossy(line);
     let text = text.trim_end_matches(['\r', '\n']);
-    let (body, from_find) = strip_program(text);
     let path = |s: &str| escape_for_display(s.as_bytes());
+    // a line from anything but tar or find (the shell, chroot, the runtime) names no
+    // member: it is never a per-path skip
+    let Some((body, from_find)) = strip_program(text) else {
+        return RemoteMessage::Other(path(text));
+    };
     if body.eq_ignore_ascii_case("removing leading `/' from member names")
         || body.eq_ignore_ascii_case("removing leading '/' from member names")
     {
@@ -176,14 +180,14 @@ fn by_reason(path: String, why: &str) -> Option<RemoteMessage> {
 }
 
 /// Drops `tar: ` (or `bsdtar: `, `/bin/tar: `, `find: `): a first word without spaces
-/// before `: `; says whether it was `find`.
-fn strip_program(line: &str) -> (&str, bool) {
+/// before `: `; says whether it was `find`. `None` for a line from another program.
+fn strip_program(line: &str) -> Option<(&str, bool)> {
     match line.split_once(": ") {
         Some((prog, rest)) if !prog.is_empty() && !prog.contains(' ') && prog.ends_with("tar") => {
-            (rest, false)
+            Some((rest, false))
         }
-        Some((prog, rest)) if prog == "find" || prog.ends_with("/find") => (rest, true),
-        _ => (line, false),
+        Some((prog, rest)) if prog == "find" || prog.ends_with("/find") => Some((rest, true)),
+        _ => None,
     }
 }
 
@@ -384,6 +388,20 @@ mod tests {
             refused("x", "file exists").skipped().map(|s| s.reason),
             Some(SkipReason::Io)
         );
+    }
+
+    #[test]
+    fn exec_level_failures_name_no_member_and_are_never_skips() {
+        for line in [
+            "chroot: cannot change root directory to '/x': No such file or directory",
+            "chroot: failed to run command 'tar': No such file or directory",
+            "sh: 1: cd: can't cd to /nope",
+            "/nope: Permission denied",
+        ] {
+            let m = classify_line(line.as_bytes());
+            assert!(matches!(m, Other(_)), "{line}: {m:?}");
+            assert_eq!(m.skipped(), None, "{line}");
+        }
     }
 
     #[test]

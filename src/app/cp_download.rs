@@ -289,7 +289,10 @@ async fn plan_for_glob(
             }
             .into());
         }
-        Matches::Names(names) if names.len() == 1 && to_kind != LocalKind::Directory => {
+        // `DEST/` asks for a directory: the match goes inside, as several would
+        Matches::Names(names)
+            if names.len() == 1 && to_kind != LocalKind::Directory && !to.trailing_slash =>
+        {
             plan_download_named(from, &names[0], to, to_kind, caps, opts)?
         }
         // several matches (or into a directory): the selection script expands it again

@@ -35,6 +35,17 @@ fn a_glob_with_one_match_is_copied_as_a_missing_or_file_dest() {
         std::fs::read(w.local("b.txt")).unwrap_or_default(),
         b"bracket\n"
     );
+    // `DEST/` asks for a directory: created, the match inside
+    let out = w.cp(
+        "app:/data/a.t?t",
+        format!("{}/", w.local("new").display()),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(w.local("new/a.txt")).unwrap_or_default(),
+        b"a\n"
+    );
     // into an existing directory it goes inside
     std::fs::create_dir(w.local("dir")).unwrap_or_else(|e| panic!("{e}"));
     let out = w.cp("app:/data/a.t?t", w.local("dir"), &[]);

@@ -118,6 +118,8 @@ peak_mib() {
 
 rows=""
 misses=""
+# The machine's load when the timed runs begin, for the record.
+LOAD=${LOAD:-$(cut -d" " -f1 /proc/loadavg)}
 for what in big small; do
 	check "$what"
 	prep="rm -rf $OUT/* && mkdir -p $OUT/pipe"
@@ -157,8 +159,7 @@ emptied before each run (on the ext4 disk, ext4's inode allocator after each emp
 the small-file figures). Times are hyperfine medians of $RUNS runs after one warm-up; "peak
 RSS" is \`/usr/bin/time -v\`'s maximum resident set of one run of ours. Each tool's result
 was first compared with the source (\`diff -r\`). kubectl is the dispatcher's built-in
-1.32.4. The machine was shared with other jobs (builds) while this ran, so figures vary by
-about +-30 %.
+1.32.4. Load average (1 min) when the timed runs began: $LOAD.
 
 | source | kubectl-dfimage cp | kubectl cp | raw pipe | vs kubectl cp | vs pipe | peak RSS (ours) |
 |---|---|---|---|---|---|---|

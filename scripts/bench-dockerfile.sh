@@ -56,6 +56,8 @@ bytes_for() {
 # median_ms FILE INDEX: the median of hyperfine result INDEX, in milliseconds.
 median_ms() { jq -r ".results[$2].median * 1000 | . * 100 | round / 100" "$1"; }
 
+# The machine's load when the timed runs begin, for the record.
+LOAD=${LOAD:-$(cut -d" " -f1 /proc/loadavg)}
 rows=""
 verdict=ok
 for tag in app:classic big:latest; do
@@ -102,8 +104,7 @@ of $RUNS runs after 2 warm-ups; "sent" is the response body bytes the registry l
 run of that command. \`--files none\` fetches only what skopeo fetches (manifest and config):
 the targets are judged on those rows. The default also streams and lists the COPY/ADD layers
 (issue 4; for \`big:latest\` that is its 256 MiB layer), so its rows grow with those layers by
-design and are shown for information. The machine was shared with other jobs (builds) while
-this ran, so single figures vary by about +-30 %.
+design and are shown for information. Load average (1 min) when the timed runs began: $LOAD.
 
 | image | compressed layers | command | kubectl-dfimage | skopeo | ratio | sent |
 |---|---|---|---|---|---|---|

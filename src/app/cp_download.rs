@@ -18,9 +18,9 @@ use crate::report::{Reporter, TaskId};
 use crate::transfer::{
     CopyOutcome, CopySummary, DownloadOptions, GlobSource, LocalKind, LocalSpec, Matches, PreScan,
     RemoteSpec, ResumeState, ResumeStrategy, TarCapabilities, TarFlavor, TransferError,
-    UnpackSummary, classify_outcome, fresh_nonce, glob_source, missing_source, nothing_copied,
-    operand_names, parse_matches, parse_prescan, plan_download, plan_download_named, prescan_argv,
-    shown_path, walk_argv, walk_continuation, withdraw_changed,
+    UnpackSummary, classify_outcome, fresh_nonce, glob_source, linked_argv, missing_source,
+    nothing_copied, operand_names, parse_linked, parse_matches, parse_prescan, plan_download,
+    plan_download_named, prescan_argv, shown_path, walk_argv, walk_continuation, withdraw_changed,
 };
 
 /// What the local destination is now.
@@ -154,7 +154,10 @@ pub(crate) async fn run(
             attempt_no += 1;
             let backoff = Duration::from_millis(500 * u64::from(attempt_no.min(6)));
             let cont = match kind {
-                StreamKind::Tar => ResumeState::from_summary(&summary).continuation(&plan),
+                StreamKind::Tar => {
+                    let resend = linked_names(target, &plan, &summary).await;
+                    ResumeState::from_summary(&summary).continuation_keeping(&plan, &resend)
+                }
                 // the walk passes over the completed names it reads from stdin
                 StreamKind::Walk { ref nonce } => walk_continuation(&plan, nonce, &summary),
             };
@@ -303,6 +306,27 @@ async fn plan_for_glob(
 /// How long the pre-scan may take, and how much it may print, before the bar goes without.
 const PRESCAN_TIME: Duration = Duration::from_secs(10);
 const PRESCAN_OUTPUT: usize = 16 << 20;
+/// Longest list of multiply-linked names read before a continuation.
+const LINKED_OUTPUT: usize = 16 << 20;
+
+/// Completed files of the selection that have other names in the container (sent again by
+/// a continuation so the names stay one file); none when nothing completed or on failure.
+async fn linked_names(
+    target: &Target,
+    plan: &crate::transfer::DownloadPlan,
+    summary: &UnpackSummary,
+) -> Vec<Vec<u8>> {
+    if summary.completed.is_empty() {
+        return Vec::new();
+    }
+    let argv = linked_argv(plan);
+    let run = capture(target, &argv, None, LINKED_OUTPUT);
+    match tokio::time::timeout(PRESCAN_TIME, run).await {
+        // a list cut at the cap would end in half a name: none rather than a wrong one
+        Ok(Ok(out)) if out.stdout.len() < LINKED_OUTPUT => parse_linked(&out.stdout),
+        _ => Vec::new(),
+    }
+}
 
 /// The remote pre-scan's total for the progress bar; `None` (a spinner) when the container
 /// has no tool for it, it fails, it takes too long or prints too much. Never fatal.

@@ -11,6 +11,7 @@ pub mod filewise_stream;
 pub mod flavor;
 pub mod glob_match;
 pub mod idle;
+pub mod linked;
 pub mod outcome;
 pub mod pack;
 pub mod plan;
@@ -35,6 +36,7 @@ pub use filewise_stream::FilewiseStream;
 pub use flavor::{TarCapabilities, TarFlavor, parse_tar_version};
 pub use glob_match::{GlobSource, Matches, glob_source, parse_matches, shown_path};
 pub use idle::{DEFAULT_IDLE_TIMEOUT, parse_idle_timeout, render_duration};
+pub use linked::{linked_argv, parse_linked};
 pub use outcome::{
     CopyOutcome, CopySummary, ErrorLogRecord, FailureCause, RemoteExit, Side, classify_outcome,
     nothing_copied, nothing_written,

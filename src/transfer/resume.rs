@@ -17,10 +17,13 @@
 //! - a tar without `-X`: the whole selection is sent again (`ResumeStrategy::Restart`).
 //!
 //! Directories are never excluded (that would drop their subtrees); their headers come
-//! again and only refresh metadata. A hardlink whose target was completed earlier arrives
-//! as a regular file, since tar only links to members of the same run. The caller (app/cp)
+//! again and only refresh metadata. Tar links a name only to a member of the same run, so a
+//! completed file with other names (`linked.rs` asks the container which) is sent again
+//! rather than excluded, or its later names would arrive as separate files. The caller (app/cp)
 //! drives exec, backoff and retries, feeds [`Continuation::stdin`] and closes stdin, and
 //! passes the same `UnpackSummary` to `unpack_into` again so the record keeps growing.
+
+use std::collections::HashSet;
 
 use super::flavor::TarFlavor;
 use super::plan::{DownloadPlan, create_argv};
@@ -71,6 +74,12 @@ impl ResumeState {
 
     /// The command (and its stdin) that sends what is still missing.
     pub fn continuation(&self, plan: &DownloadPlan) -> Continuation {
+        self.continuation_keeping(plan, &[])
+    }
+
+    /// As [`ResumeState::continuation`], but completed names in `resend` (files with other
+    /// names, see `linked.rs`) are sent again, so that their other names arrive as links.
+    pub fn continuation_keeping(&self, plan: &DownloadPlan, resend: &[Vec<u8>]) -> Continuation {
         if !plan.caps.exclude_from {
             return Continuation {
                 argv: plan.argv.clone(),
@@ -79,6 +88,7 @@ impl ResumeState {
                 resent: self.completed.len(),
             };
         }
+        let resend: HashSet<&[u8]> = resend.iter().map(Vec::as_slice).collect();
         let literal = plan.caps.literal_excludes;
         let mut stdin = Vec::new();
         let mut resent = 0;
@@ -88,6 +98,10 @@ impl ResumeState {
                 continue;
             }
             let name = member_name(name);
+            if resend.contains(name.as_slice()) {
+                resent += 1;
+                continue;
+            }
             if literal {
                 stdin.extend_from_slice(&name);
             } else {
@@ -217,5 +231,14 @@ mod tests {
         assert_eq!(s.partial(), Some(&b"./src/big"[..]));
         let c = s.continuation(&plan("GNU tar"));
         assert!(!c.stdin.windows(3).any(|w| w == b"big"));
+    }
+
+    #[test]
+    fn completed_files_with_other_names_are_sent_again() {
+        let linked = [b"./src/b".to_vec()];
+        let c = state(&[b"./src/a", b"./src/b", b"./src/dir/"])
+            .continuation_keeping(&plan("GNU tar"), &linked);
+        assert_eq!(c.stdin, b"./src/a\n./src/dir\n".to_vec());
+        assert_eq!(c.resent, 1);
     }
 }

@@ -179,3 +179,42 @@ fn an_unreadable_path_met_again_by_a_resumed_stream_is_counted_once() {
     assert!(err.contains("40 file(s)"), "{err}");
     assert!(err.contains("; 1 path(s) skipped"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_resume_keeps_hardlinks_whose_first_name_completed_before_the_cut() {
+    use std::os::unix::fs::MetadataExt;
+    require_root();
+    let w = World::new("gnu", "0:0");
+    // 20 files in a/, each with a second name in b/: whichever directory tar reads first,
+    // a cut at 300 KB of ~840 KB falls before the second names of files already complete.
+    let root = w.rootfs().join("data");
+    for i in 0..20u32 {
+        let body: Vec<u8> = (0..20_000u32).map(|n| (n ^ i) as u8).collect();
+        write(&root.join(format!("a/f{i:02}.bin")), &body);
+        std::fs::create_dir_all(root.join("b")).unwrap_or_default();
+        std::fs::hard_link(
+            root.join(format!("a/f{i:02}.bin")),
+            root.join(format!("b/g{i:02}.bin")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.cluster.add_faults(vec![cut(300_000)]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("retry 1"), "the cut happened: {err}");
+    for i in 0..20 {
+        let a = std::fs::metadata(w.local(&format!("out/a/f{i:02}.bin")));
+        let b = std::fs::metadata(w.local(&format!("out/b/g{i:02}.bin")));
+        let (a, b) = (
+            a.unwrap_or_else(|e| panic!("f{i:02}: {e}")),
+            b.unwrap_or_else(|e| panic!("g{i:02}: {e}")),
+        );
+        assert_eq!(
+            (a.ino(), a.nlink()),
+            (b.ino(), 2),
+            "pair {i} is two files after the resume: {err}"
+        );
+    }
+}

@@ -97,6 +97,8 @@ pub(crate) struct Attempt {
     pub status: ExecStatus,
     /// Nothing moved for the idle timeout, so the session was given up.
     pub stalled: bool,
+    /// The walk's names of multiply-linked files (empty for tar streams).
+    pub linked: Vec<Vec<u8>>,
 }
 
 impl Attempt {
@@ -195,22 +197,23 @@ pub(crate) async fn attempt(
     let unpack = tokio::task::spawn_blocking(move || {
         let mut summary = summary;
         let rep: &dyn Reporter = rep.as_ref();
-        let (res, notes) = match kind {
+        let (res, notes, linked) = match kind {
             StreamKind::Tar => (
                 crate::transfer::unpack_into(bridge, &root, &opts, rep, &mut summary),
+                Vec::new(),
                 Vec::new(),
             ),
             StreamKind::Walk { nonce } => {
                 let notes = Rc::new(RefCell::new(Vec::new()));
-                let stream = FilewiseStream::new(bridge, &nonce, rep, Rc::clone(&notes));
-                let res = crate::transfer::unpack_into(stream, &root, &opts, rep, &mut summary);
-                let notes = notes.take();
-                (res, notes)
+                let mut stream = FilewiseStream::new(bridge, &nonce, rep, Rc::clone(&notes));
+                let res =
+                    crate::transfer::unpack_into(&mut stream, &root, &opts, rep, &mut summary);
+                (res, notes.take(), stream.linked_names())
             }
         };
-        (res, summary, notes)
+        (res, summary, notes, linked)
     });
-    let (unpacked, summary, notes) = unpack.await.map_err(|_| Error::CopyIncomplete)?;
+    let (unpacked, summary, notes, linked) = unpack.await.map_err(|_| Error::CopyIncomplete)?;
     if stopped_reading(&unpacked) {
         // The unpack stopped reading while the stream may still flow (a local failure such
         // as a full disk, or bytes that cannot be unpacked): the remote side would stream on
@@ -231,6 +234,7 @@ pub(crate) async fn attempt(
             messages,
             status: ExecStatus::Missing,
             stalled: false,
+            linked,
         });
     }
     let status = session.finish().await;
@@ -242,5 +246,6 @@ pub(crate) async fn attempt(
         messages,
         status,
         stalled: stall.stalled(),
+        linked,
     })
 }

@@ -109,6 +109,8 @@ pub(crate) async fn run(
     let mut summary = UnpackSummary::default();
     let mut all_messages = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // every name of a multiply-linked file the walk delivered, over all attempts
+    let mut walk_linked = std::collections::HashSet::new();
     let mut attempt_no = 0u32;
     let mut argv = plan.argv.clone();
     let mut stdin: Vec<u8> = Vec::new();
@@ -135,6 +137,7 @@ pub(crate) async fn run(
             ));
         }
         summary = a.summary.clone();
+        walk_linked.extend(a.linked.iter().cloned());
         // a file the container's tar says changed while read is not a copy of it
         for path in withdraw_changed(&mut summary, &a.messages) {
             if let Err(e) = std::fs::remove_file(&path) {
@@ -159,7 +162,9 @@ pub(crate) async fn run(
                     ResumeState::from_summary(&summary).continuation_keeping(&plan, &resend)
                 }
                 // the walk passes over the completed names it reads from stdin
-                StreamKind::Walk { ref nonce } => walk_continuation(&plan, nonce, &summary),
+                StreamKind::Walk { ref nonce } => {
+                    walk_continuation(&plan, nonce, &summary, &walk_linked)
+                }
             };
             reporter.warn(&format_args!(
                 "the stream broke after {} file(s); retry {attempt_no} of {} in {:?} ({})",

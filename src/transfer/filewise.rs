@@ -28,6 +28,8 @@
 //! `-NAME` when the name holds no newline or backslash, else `=` and the name with `\` and
 //! newline written `\\` and `\n`, decoded by `printf %b`. Names are data, never code.
 
+use std::collections::HashSet;
+
 use super::plan::{DownloadPlan, Selection};
 use super::resume::{Continuation, ResumeStrategy};
 use super::unpack::UnpackSummary;
@@ -184,11 +186,14 @@ fn encode_completed(name: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The walk again, with the names `summary` records as complete on its stdin, in the order
-/// they first arrived, so the walk passes them over (see [`RECORD_SCRIPT`]).
+/// they first arrived, so the walk passes them over (see [`RECORD_SCRIPT`]). Names in
+/// `resend` (every name of a multiply-linked file, `FilewiseStream::linked_names`) are left
+/// out, so they come again and their names arrive as one inode.
 pub fn walk_continuation(
     plan: &DownloadPlan,
     nonce: &str,
     summary: &UnpackSummary,
+    resend: &HashSet<Vec<u8>>,
 ) -> Continuation {
     let mut names: Vec<(u64, &[u8])> = summary
         .completed
@@ -198,14 +203,19 @@ pub fn walk_continuation(
     names.sort();
     names.dedup_by(|a, b| a.1 == b.1);
     let mut stdin = Vec::new();
+    let mut resent = 0;
     for (_, name) in names {
-        encode_completed(name, &mut stdin);
+        if resend.contains(name) {
+            resent += 1;
+        } else {
+            encode_completed(name, &mut stdin);
+        }
     }
     Continuation {
         argv: walk_argv(plan, nonce),
         stdin,
         strategy: ResumeStrategy::SkipCompleted,
-        resent: 0,
+        resent,
     }
 }
 
@@ -318,13 +328,21 @@ mod tests {
             b"./d/b\\s".to_vec(),
             b"./d/link".to_vec(),
         ];
-        let c = walk_continuation(&plan("/data", false), "n0nce", &summary);
+        let c = walk_continuation(&plan("/data", false), "n0nce", &summary, &HashSet::new());
         assert_eq!(c.argv, walk_argv(&plan("/data", false), "n0nce"));
         assert_eq!(
             c.stdin,
             b"-./d/link\n-./d/a\n=./d/new\\nline\n=./d/b\\\\s\n".to_vec()
         );
         assert_eq!((c.strategy, c.resent), (ResumeStrategy::SkipCompleted, 0));
+        // names of a multiply-linked file come again, so they can arrive as one inode
+        let linked = HashSet::from([b"./d/a".to_vec()]);
+        let c = walk_continuation(&plan("/data", false), "n0nce", &summary, &linked);
+        assert_eq!(
+            c.stdin,
+            b"-./d/link\n=./d/new\\nline\n=./d/b\\\\s\n".to_vec()
+        );
+        assert_eq!(c.resent, 1);
     }
 
     #[test]

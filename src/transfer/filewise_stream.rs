@@ -14,7 +14,10 @@
 //! [`RemoteMessage`]s, reported once as they arrive. A file whose record says it has more
 //! than one link and whose (device, inode) was already delivered whole in this stream
 //! becomes a tar hardlink to that first name (its bytes are read past), so the copy keeps
-//! one inode as with a real tar. Never touches the filesystem.
+//! one inode as with a real tar. Every name of a multiply-linked file is remembered
+//! ([`FilewiseStream::linked_names`]): a resumed walk sends those names again, since a
+//! continuation's stream cannot link to a file an earlier one delivered. Never touches the
+//! filesystem.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -93,6 +96,8 @@ pub struct FilewiseStream<'a, R> {
     inodes: HashMap<(u64, u64), Vec<u8>>,
     /// The file in progress, when it has more links: remembered once it is complete.
     linked: Option<((u64, u64), Vec<u8>)>,
+    /// Every name delivered (whole or as a hardlink) of a file with more than one link.
+    linked_names: Vec<Vec<u8>>,
 }
 
 impl<'a, R: Read> FilewiseStream<'a, R> {
@@ -114,6 +119,18 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
             current: String::new(),
             inodes: HashMap::new(),
             linked: None,
+            linked_names: Vec::new(),
+        }
+    }
+
+    /// The names of multiply-linked files this stream delivered (at most `MAX_INODES`).
+    pub fn linked_names(self) -> Vec<Vec<u8>> {
+        self.linked_names
+    }
+
+    fn note_linked(&mut self, name: &[u8]) {
+        if self.linked_names.len() < MAX_INODES {
+            self.linked_names.push(name.to_vec());
         }
     }
 
@@ -232,6 +249,7 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
         {
             // a second name of a file already sent: a hardlink; its bytes are not needed
             self.out = header_bytes(&name, tar::EntryType::Link, &parsed, 0, Some(first));
+            self.note_linked(&name);
             self.out_pos = 0;
             self.resync();
             return Ok(true);
@@ -240,6 +258,9 @@ impl<'a, R: Read> FilewiseStream<'a, R> {
         self.out = header_bytes(&name, ty, &parsed, size, link.as_deref());
         self.out_pos = 0;
         if kind == b'f' {
+            if nlink > 1 {
+                self.note_linked(&name);
+            }
             self.linked = (nlink > 1).then(|| ((dev, ino), name.clone()));
             self.current = path;
             self.state = State::Body {

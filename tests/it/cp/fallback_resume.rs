@@ -138,3 +138,44 @@ fn a_cut_walk_resumes_without_resending_completed_files_and_counts_once() {
         .any(|e| e.file_name().to_string_lossy().starts_with("pwned"));
     assert!(!pwned, "a name ran as shell code");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_resumed_walk_keeps_hardlinks_whose_first_name_completed_before_the_cut() {
+    require_root();
+    let w = World::new("shell", "0:0");
+    // 20 files in a/, each with a second name in b/: whichever directory the walk meets
+    // first, a cut at 300 KB of ~400 KB falls before the second names of completed files.
+    let root = w.rootfs().join("data");
+    std::fs::create_dir_all(root.join("b")).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..20u32 {
+        let body: Vec<u8> = (0..20_000u32).map(|n| (n ^ i) as u8).collect();
+        write(&root.join(format!("a/f{i:02}.bin")), &body);
+        std::fs::hard_link(
+            root.join(format!("a/f{i:02}.bin")),
+            root.join(format!("b/g{i:02}.bin")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.cluster.add_faults(vec![Fault {
+        command: Some("find \"$@\"".into()),
+        cut_after_bytes: Some(300_000),
+        nth: Some(1),
+        ..Fault::default()
+    }]);
+    let out = w.cp("app:/data", w.local("out"), &["--retries", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("retry 1"), "the cut happened: {err}");
+    for i in 0..20 {
+        let a = w.local(&format!("out/a/f{i:02}.bin"));
+        let b = w.local(&format!("out/b/g{i:02}.bin"));
+        assert_eq!(
+            ino(&a),
+            ino(&b),
+            "pair {i} is two files after the resume: {err}"
+        );
+        assert_eq!(std::fs::read(&a).unwrap_or_default().len(), 20_000);
+    }
+    assert!(err.contains("20 file(s)"), "{}", summary_line(&err));
+}

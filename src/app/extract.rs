@@ -1,6 +1,8 @@
 //! `kubectl dfimage extract`: an image's files without running it. Layers stream from the
 //! source through the sniffing decoder into the same safe extractor `cp` uses; `--flatten`
-//! applies every layer in order with whiteouts, giving the image's root filesystem.
+//! applies every layer in order with whiteouts, giving the image's root filesystem. A pod
+//! or workload SOURCE reads the image its container runs, as a recovery does
+//! (`resolve_target.rs`): no exec, so distroless containers work too.
 
 use std::sync::Arc;
 
@@ -9,7 +11,8 @@ use tokio_util::io::SyncIoBridge;
 use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::recover::{ImageJob, fetch_options};
+use super::recover::{announce_choice, fetch_options};
+use super::resolve_target::{TargetQuery, jobs_for};
 use crate::cli::request::ExtractRequest;
 use crate::error::Error;
 use crate::image::layer::Decoder;
@@ -25,18 +28,21 @@ pub async fn run(r: ExtractRequest, printer: &Printer) -> Result<ExitStatus, Err
         });
     }
     let reporter = Arc::new(TerminalReporter::new(*printer));
-    let job = ImageJob {
-        source: r.source.clone(),
-        platform: None,
-        extra_auth: Vec::new(),
-        tag_check: None,
+    let Some((_, job)) = jobs_for(&TargetQuery::from(&r), printer, &reporter)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        unreachable!("without --all-containers exactly one container is chosen, or an error")
     };
+    let options = fetch_options(&r.registry, &job)?;
     let opened = open_image(
-        &SourceSpec::parse(&r.source)?,
-        &fetch_options(&r.registry, &job)?,
+        &SourceSpec::parse(&job.source)?,
+        &options,
         reporter.as_ref(),
     )
     .await?;
+    announce_choice(&job, &opened, &options, printer, &reporter).await;
     if !opened.has_layers {
         return Err(Error::NoLayers {
             source_ref: opened.display_ref.clone(),

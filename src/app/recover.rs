@@ -10,6 +10,7 @@ use super::exit::ExitStatus;
 use super::listings;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
+use super::resolve_target::TargetQuery;
 use crate::cli::request::{Format, Listing, RecoverRequest, RegistrySettings};
 use crate::error::Error;
 use crate::image::flag::FlagCode;
@@ -50,7 +51,7 @@ pub async fn run(r: RecoverRequest, printer: &Printer) -> Result<ExitStatus, Err
     if let Some(batch) = &r.batch {
         return super::batch::run(&r, batch, printer, &reporter).await;
     }
-    let jobs = super::resolve_target::jobs_for(&r, printer, &reporter).await?;
+    let jobs = super::resolve_target::jobs_for(&TargetQuery::from(&r), printer, &reporter).await?;
     let mut outputs = Vec::new();
     let mut partial = false;
     let many = jobs.len() > 1;
@@ -137,16 +138,15 @@ pub(crate) fn fetch_options(
     })
 }
 
-/// Recovers one image: open, parse, list the requested layers, render.
-pub(crate) async fn recover_image(
+/// Says which platform an index gave, and warns when the tag a pod's spec names has moved
+/// away from the digest it runs.
+pub(crate) async fn announce_choice(
     job: &ImageJob,
-    r: &RecoverRequest,
+    opened: &registry::OpenedImage,
+    options: &FetchOptions,
     printer: &Printer,
     reporter: &Arc<TerminalReporter>,
-) -> Result<Recovered, Error> {
-    let spec = SourceSpec::parse(&job.source)?;
-    let options = fetch_options(&r.registry, job)?;
-    let opened = registry::open_image(&spec, &options, reporter.as_ref()).await?;
+) {
     if opened.chose_among_platforms()
         && let Some(p) = &opened.platform
     {
@@ -162,8 +162,21 @@ pub(crate) async fn recover_image(
         ));
     }
     if let Some((tag_ref, running)) = &job.tag_check {
-        check_tag(tag_ref, running, &options, reporter).await;
+        check_tag(tag_ref, running, options, reporter).await;
     }
+}
+
+/// Recovers one image: open, parse, list the requested layers, render.
+pub(crate) async fn recover_image(
+    job: &ImageJob,
+    r: &RecoverRequest,
+    printer: &Printer,
+    reporter: &Arc<TerminalReporter>,
+) -> Result<Recovered, Error> {
+    let spec = SourceSpec::parse(&job.source)?;
+    let options = fetch_options(&r.registry, job)?;
+    let opened = registry::open_image(&spec, &options, reporter.as_ref()).await?;
+    announce_choice(job, &opened, &options, printer, reporter).await;
     let config = image::parse_config(&opened.config_bytes)?;
     if let Some(wanted) = r.registry.platform.as_deref()
         && !opened.chose_among_platforms()

@@ -6,7 +6,7 @@ use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::recover::ImageJob;
-use crate::cli::request::RecoverRequest;
+use crate::cli::request::{ClusterSettings, ExtractRequest, RecoverRequest};
 use crate::cli::target::{Target, WorkloadKind};
 use crate::cluster::pod::{ContainerImage, Defaulting, choose_container};
 use crate::cluster::secrets::fetch_pull_secrets;
@@ -27,9 +27,41 @@ fn kind(k: WorkloadKind) -> Kind {
     }
 }
 
+/// What names the images to read: the SOURCE, kubectl's container choice, the cluster.
+pub(crate) struct TargetQuery<'a> {
+    pub target: &'a Target,
+    /// `-c`.
+    pub container: Option<&'a str>,
+    /// `--all-containers`.
+    pub all_containers: bool,
+    pub cluster: &'a ClusterSettings,
+}
+
+impl<'a> From<&'a RecoverRequest> for TargetQuery<'a> {
+    fn from(r: &'a RecoverRequest) -> Self {
+        Self {
+            target: &r.target,
+            container: r.container.as_deref(),
+            all_containers: r.all_containers,
+            cluster: &r.cluster,
+        }
+    }
+}
+
+impl<'a> From<&'a ExtractRequest> for TargetQuery<'a> {
+    fn from(r: &'a ExtractRequest) -> Self {
+        Self {
+            target: &r.target,
+            container: r.container.as_deref(),
+            all_containers: false,
+            cluster: &r.cluster,
+        }
+    }
+}
+
 /// The images SOURCE names, each with a label for multi-image output.
 pub(crate) async fn jobs_for(
-    r: &RecoverRequest,
+    r: &TargetQuery<'_>,
     printer: &Printer,
     reporter: &TerminalReporter,
 ) -> Result<Vec<(String, ImageJob)>, Error> {
@@ -39,8 +71,15 @@ pub(crate) async fn jobs_for(
         extra_auth: Vec::new(),
         tag_check: None,
     };
-    match &r.target {
-        Target::Image(source) => Ok(vec![(source.clone(), image_job(source))]),
+    match r.target {
+        Target::Image(source) => {
+            if let Some(c) = r.container {
+                reporter.warn(&format_args!(
+                    "-c {c} is ignored: {source} is an image, not a pod or workload"
+                ));
+            }
+            Ok(vec![(source.clone(), image_job(source))])
+        }
         Target::Workload { kind: k, name } => {
             workload_jobs(r, kind(*k), name, printer, reporter).await
         }
@@ -67,13 +106,13 @@ pub(crate) async fn jobs_for(
 }
 
 async fn workload_jobs(
-    r: &RecoverRequest,
+    r: &TargetQuery<'_>,
     k: Kind,
     name: &str,
     printer: &Printer,
     reporter: &TerminalReporter,
 ) -> Result<Vec<(String, ImageJob)>, Error> {
-    let conn = connect(&super::connect_options(&r.cluster)).await?;
+    let conn = connect(&super::connect_options(r.cluster)).await?;
     let resolved = resolve(&conn.client, &conn.namespace, k, name).await?;
     if let Some(n) = &resolved.notice {
         printer.notice(n);
@@ -146,7 +185,7 @@ async fn workload_jobs(
         .collect())
 }
 
-fn pick_containers(r: &RecoverRequest, resolved: &Resolved) -> Result<Vec<ContainerImage>, Error> {
+fn pick_containers(r: &TargetQuery<'_>, resolved: &Resolved) -> Result<Vec<ContainerImage>, Error> {
     if r.all_containers {
         return Ok(resolved.containers.clone());
     }
@@ -154,7 +193,7 @@ fn pick_containers(r: &RecoverRequest, resolved: &Resolved) -> Result<Vec<Contai
         &resolved.pod_name,
         Some(&resolved.annotations),
         &resolved.containers,
-        r.container.as_deref(),
+        r.container,
         Defaulting::Unique,
     )?;
     Ok(vec![chosen.container])

@@ -244,9 +244,14 @@ pub struct CpArgs {
 /// `extract` arguments.
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The image (any SOURCE form except pods; use the pod's image reference).
-    #[arg(value_name = "SOURCE", value_parser = parse_image_source)]
+    /// The image (any SOURCE form), or a pod or workload: then the image its container runs
+    /// (the digest from the pod's status, the node's platform, the pod's pull secrets).
+    #[arg(value_name = "SOURCE")]
     pub source: String,
+    /// Container of the pod or workload (default: the default-container annotation, else the
+    /// only container).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
     /// The folder to write into (created if missing).
     #[arg(value_name = "DEST")]
     pub dest: PathBuf,

@@ -184,8 +184,10 @@ pub struct CpRequest {
 /// `extract SOURCE DEST`.
 #[derive(Debug)]
 pub struct ExtractRequest {
-    /// The image source.
-    pub source: String,
+    /// The image, or the pod or workload whose image is read.
+    pub target: Target,
+    /// `-c`: the container of a pod or workload.
+    pub container: Option<String>,
     /// Destination folder.
     pub dest: PathBuf,
     /// `--layer`.
@@ -196,6 +198,8 @@ pub struct ExtractRequest {
     pub flatten: bool,
     /// Registry access.
     pub registry: RegistrySettings,
+    /// Cluster access (pod and workload targets).
+    pub cluster: ClusterSettings,
     /// Terminal settings.
     pub output: OutputSettings,
 }

@@ -136,15 +136,20 @@ fn resolve(cli: Cli) -> Request {
             cluster,
             output,
         })),
-        Some(Command::Extract(e)) => Request::Extract(Box::new(ExtractRequest {
-            source: e.source,
-            dest: e.dest,
-            layer: e.layer,
-            path: e.path,
-            flatten: e.flatten,
-            registry: registry_settings(e.registry),
-            output,
-        })),
+        Some(Command::Extract(e)) => {
+            let exists = Path::new(&e.source).symlink_metadata().is_ok();
+            Request::Extract(Box::new(ExtractRequest {
+                target: target::classify(&e.source, exists),
+                container: e.container,
+                dest: e.dest,
+                layer: e.layer,
+                path: e.path,
+                flatten: e.flatten,
+                registry: registry_settings(e.registry),
+                cluster,
+                output,
+            }))
+        }
         Some(Command::Diff(d)) => Request::Diff(Box::new(DiffRequest {
             a: d.a,
             b: d.b,
@@ -295,9 +300,8 @@ mod tests {
     }
 
     #[test]
-    fn pods_are_refused_where_only_images_are_read_and_docker_urls_stay_images() {
+    fn pods_are_refused_by_base_and_diff_while_extract_resolves_them() {
         for args in [
-            &["kubectl-dfimage", "extract", "pod/web-0", "out"][..],
             &["kubectl-dfimage", "--base", "deploy/web", "alpine:3.20"][..],
             &["kubectl-dfimage", "diff", "alpine:3.20", "sts/db"][..],
         ] {
@@ -323,7 +327,27 @@ mod tests {
         else {
             panic!("not an extraction")
         };
-        assert_eq!(e.source, "docker://pod/x");
+        assert_eq!(e.target, Target::Image("docker://pod/x".into()));
+        let Request::Extract(e) = run(&[
+            "kubectl-dfimage",
+            "extract",
+            "pod/web-0",
+            "out",
+            "-c",
+            "app",
+        ]) else {
+            panic!("not an extraction")
+        };
+        assert_eq!(
+            (e.target, e.container.as_deref()),
+            (
+                Target::Workload {
+                    kind: WorkloadKind::Pod,
+                    name: "web-0".into()
+                },
+                Some("app")
+            )
+        );
         let Request::Recover(r) = run(&["kubectl-dfimage", "--base", "alpine:3.20", "pod/x"])
         else {
             panic!("not a recovery")

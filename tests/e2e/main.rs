@@ -12,6 +12,7 @@ mod items;
 mod outputs;
 mod pods;
 mod pods_errors;
+mod pods_extract;
 mod pods_partial;
 mod provenance;
 mod recover;

@@ -215,7 +215,7 @@ async fn probe_reader(
         Some(WalkProbe::Ready) => {
             if matches!(specs, CopySpecs::Download { .. }) {
                 printer.notice(&format_args!(
-                    "container '{}' has no tar: copying file by file with its sh, find, stat, cat and readlink (slower; hardlinks arrive as separate files)",
+                    "container '{}' has no tar: copying file by file with its sh, find, stat, cat and readlink (slower)",
                     target.container
                 ));
             }

@@ -27,8 +27,9 @@ use crate::transfer::pack::{PackOptions, pack};
 use crate::transfer::upload_check::{clash_argv, clash_error, clash_stdin, decide, probe_argv};
 use crate::transfer::{
     CopyOutcome, CopySummary, DestCheck, ErrorLogRecord, FailureCause, LocalSpec, OncePerPath,
-    ProbeInput, RemoteExit, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions,
-    UploadTarget, below_root, classify_line, classify_outcome, landed, plan_upload, upload_skip,
+    ProbeInput, RemoteExit, RemoteMessage, RemoteSpec, TarCapabilities, UploadOptions, UploadPlan,
+    UploadTarget, below_root, classify_line, classify_outcome, landed, parse_dest_check,
+    plan_upload, upload_skip,
 };
 
 async fn drain(mut r: Box<dyn AsyncRead + Send + Unpin>) {
@@ -175,9 +176,26 @@ pub(crate) async fn run(
         must_be_dir: plan.check_argv.is_none(),
     };
     let answer = capture(target, &probe_argv(&probe), None, 4096).await?;
-    let check = decide(&probe, answer.code())?;
+    // A container with tar but no sh: send unchecked, as kubectl cp does; what the
+    // destination lacks shows as the remote tar's errors.
+    let checked = !answer.not_found();
+    let check = if checked {
+        decide(&probe, answer.code())?
+    } else {
+        let check = unchecked_dest(target, &plan).await?;
+        reporter.warn(&format_args!(
+            "container '{}' has no sh: the destination is not checked before sending{}",
+            target.container,
+            if check == DestCheck::NotDir && plan.check_argv.is_some() {
+                format!(" (copying AS {dest}, not into it)")
+            } else {
+                String::new()
+            }
+        ));
+        check
+    };
     let up = plan.target(Some(check))?.clone();
-    if source_is_dir && check == DestCheck::IsDir {
+    if checked && source_is_dir && check == DestCheck::IsDir {
         // GNU tar would silently replace a remote non-directory by a directory at any depth
         let dir = up.argv.last().cloned().unwrap_or_else(|| ".".into());
         let source = from.path.clone();
@@ -295,4 +313,18 @@ pub(crate) async fn run(
         skipped,
     };
     Ok((outcome, summary))
+}
+
+/// Without a shell: `test -d` when the container has it and the plan needs the answer,
+/// else copy AS the destination (kubectl cp's reading); a trailing slash needs no answer.
+async fn unchecked_dest(target: &Target, plan: &UploadPlan) -> Result<DestCheck, Error> {
+    let Some(argv) = &plan.check_argv else {
+        return Ok(DestCheck::IsDir);
+    };
+    let answer = capture(target, argv, None, 4096).await?;
+    Ok(if answer.not_found() {
+        DestCheck::NotDir
+    } else {
+        parse_dest_check(answer.code())
+    })
 }

@@ -98,3 +98,48 @@ fn an_upload_the_container_refuses_entirely_copies_nothing_and_exits_2() {
         .count();
     assert_eq!(entries, 0);
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_container_with_tar_but_no_shell_takes_uploads_unchecked_and_downloads() {
+    require_root();
+    let w = World::new("tar", "0:0");
+    std::fs::create_dir_all(w.rootfs().join("data")).unwrap_or_else(|e| panic!("{e}"));
+    let src = w.local("src");
+    write(&src.join("x.txt"), b"upload\n");
+    write(&src.join("sub/y.txt"), b"y\n");
+    symlink("x.txt", &src.join("link"));
+    // a trailing slash needs no answer about the destination
+    let out = w.cp(&src, "app:/data/", &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("has no sh"),
+        "says the check was skipped: {err}"
+    );
+    let dest = w.rootfs().join("data/src");
+    assert_eq!(
+        std::fs::read(dest.join("sub/y.txt")).unwrap_or_default(),
+        b"y\n"
+    );
+    assert_eq!(link_target(&dest.join("link")), "x.txt");
+    // without one, and without `test`: copied AS the destination, like kubectl cp
+    let file = w.local("f.txt");
+    write(&file, b"single\n");
+    let out = w.cp(&file, "app:/data/named.txt", &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("copying AS /data/named.txt"), "{err}");
+    assert_eq!(
+        std::fs::read(w.rootfs().join("data/named.txt")).unwrap_or_default(),
+        b"single\n"
+    );
+    // and the same tree comes back through the container's tar
+    let out = w.cp("app:/data/src", w.local("back"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(w.local("back/x.txt")).unwrap_or_default(),
+        b"upload\n"
+    );
+    assert_eq!(link_target(&w.local("back/link")), "x.txt");
+}

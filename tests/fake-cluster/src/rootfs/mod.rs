@@ -1,5 +1,5 @@
 //! Container root filesystems: the base layout every container gets and the userland
-//! flavors (`gnu`, `busybox`, `shell`, `none`) installed when missing.
+//! flavors (`gnu`, `busybox`, `shell`, `tar`, `none`) installed when missing.
 
 mod base;
 mod busybox;
@@ -21,6 +21,7 @@ pub fn prepare(root: &Path, flavor: Flavor, hostname: &str, user: (u32, u32)) ->
         Flavor::Gnu => gnu::install(root),
         Flavor::Busybox => busybox::install(root, None, "busybox"),
         Flavor::Shell => busybox::install_shell(root),
+        Flavor::Tar => busybox::install(root, Some(&["tar"]), "tar"),
         Flavor::None => Ok(()),
     }
 }

@@ -82,6 +82,8 @@ pub enum Flavor {
     /// dash as `sh` and busybox-static with only `find`, `cat`, `stat`, `ls`, `readlink`,
     /// `test`, `[` and `echo` linked: a shell but no tar (nor `du`, `wc`, `head`, `sha256sum`).
     Shell,
+    /// busybox-static with only `tar` linked: tar but no shell (nor `test`).
+    Tar,
     /// Distroless: no shell, no tar.
     None,
 }

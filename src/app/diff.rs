@@ -1,5 +1,6 @@
 //! `kubectl dfimage diff A B`: both recovered Dockerfiles as a unified diff, then which
-//! layers the two images share (same diff_id).
+//! layers the two images share (same diff_id). A side may be a pod or workload: the image
+//! its container runs (`resolve_target.rs`), so what runs can be compared with a release.
 //!
 //! Exit codes follow diff(1): 0 when the two images are the same (identical recovered
 //! Dockerfiles and the same diff_ids), 1 when they differ, 2 when either cannot be read. `diff`
@@ -10,7 +11,8 @@ use std::sync::Arc;
 use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::recover::{ImageJob, fetch_options};
+use super::recover::{announce_choice, fetch_options};
+use super::resolve_target::{TargetQuery, jobs_for};
 use crate::cli::request::{DiffRequest, RegistrySettings};
 use crate::error::Error;
 use crate::image::diff::{compare_layers, render_dockerfile_diff, render_layer_table};
@@ -18,22 +20,22 @@ use crate::image::{self, RecoverInput};
 use crate::registry::{SourceSpec, open_image};
 
 async fn recover_text(
-    source: &str,
+    side: &TargetQuery<'_>,
     registry: &RegistrySettings,
+    printer: &Printer,
     reporter: &Arc<TerminalReporter>,
 ) -> Result<(String, Vec<String>, String), Error> {
-    let job = ImageJob {
-        source: source.to_owned(),
-        platform: None,
-        extra_auth: Vec::new(),
-        tag_check: None,
+    let Some((_, job)) = jobs_for(side, printer, reporter).await?.into_iter().next() else {
+        unreachable!("without --all-containers exactly one container is chosen, or an error")
     };
+    let options = fetch_options(registry, &job)?;
     let opened = open_image(
-        &SourceSpec::parse(source)?,
-        &fetch_options(registry, &job)?,
+        &SourceSpec::parse(&job.source)?,
+        &options,
         reporter.as_ref(),
     )
     .await?;
+    announce_choice(&job, &opened, &options, printer, reporter).await;
     let config = image::parse_config(&opened.config_bytes)?;
     let recovery = image::recover(&RecoverInput {
         config: &config,
@@ -64,9 +66,16 @@ fn outcome(a_text: &str, b_text: &str, a_ids: &[String], b_ids: &[String]) -> Ex
 /// Runs a comparison: exit 0 when the images are the same, 1 when they differ.
 pub async fn run(r: DiffRequest, printer: &Printer) -> Result<ExitStatus, Error> {
     let reporter = Arc::new(TerminalReporter::new(*printer));
+    let side = |target| TargetQuery {
+        target,
+        container: r.container.as_deref(),
+        all_containers: false,
+        cluster: &r.cluster,
+    };
+    let (side_a, side_b) = (side(&r.a), side(&r.b));
     let (a, b) = tokio::join!(
-        recover_text(&r.a, &r.registry, &reporter),
-        recover_text(&r.b, &r.registry, &reporter)
+        recover_text(&side_a, &r.registry, printer, &reporter),
+        recover_text(&side_b, &r.registry, printer, &reporter)
     );
     let (a_text, a_ids, a_name) = a?;
     let (b_text, b_ids, b_name) = b?;

@@ -298,12 +298,16 @@ fn parse_image_source(value: &str) -> Result<String, String> {
 Exit codes (like diff(1)): 0 the images are the same (identical recovered Dockerfiles and
 layers); 1 they differ; 2 failure (an image could not be read, bad arguments).")]
 pub struct DiffArgs {
-    /// The first image.
-    #[arg(value_name = "SOURCE_A", value_parser = parse_image_source)]
+    /// The first image (any SOURCE form; a pod or workload: the image its container runs).
+    #[arg(value_name = "SOURCE_A")]
     pub a: String,
     /// The second image.
-    #[arg(value_name = "SOURCE_B", value_parser = parse_image_source)]
+    #[arg(value_name = "SOURCE_B")]
     pub b: String,
+    /// Container of a pod or workload SOURCE (default: the default-container annotation,
+    /// else the only container).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
     /// Registry access.
     #[command(flatten)]
     pub registry: RegistryArgs,

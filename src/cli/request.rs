@@ -208,11 +208,15 @@ pub struct ExtractRequest {
 #[derive(Debug)]
 pub struct DiffRequest {
     /// First image source.
-    pub a: String,
+    pub a: Target,
     /// Second image source.
-    pub b: String,
+    pub b: Target,
+    /// `-c`: the container of a pod or workload side.
+    pub container: Option<String>,
     /// Registry access.
     pub registry: RegistrySettings,
+    /// Cluster access (pod and workload sides).
+    pub cluster: ClusterSettings,
     /// Terminal settings.
     pub output: OutputSettings,
 }

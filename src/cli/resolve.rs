@@ -150,12 +150,17 @@ fn resolve(cli: Cli) -> Request {
                 output,
             }))
         }
-        Some(Command::Diff(d)) => Request::Diff(Box::new(DiffRequest {
-            a: d.a,
-            b: d.b,
-            registry: registry_settings(d.registry),
-            output,
-        })),
+        Some(Command::Diff(d)) => {
+            let side = |s: &str| target::classify(s, Path::new(s).symlink_metadata().is_ok());
+            Request::Diff(Box::new(DiffRequest {
+                a: side(&d.a),
+                b: side(&d.b),
+                container: d.container,
+                registry: registry_settings(d.registry),
+                cluster,
+                output,
+            }))
+        }
         Some(Command::Images(i)) => Request::Images(ImagesRequest {
             all_namespaces: i.all_namespaces,
             selector: i.selector,
@@ -300,11 +305,8 @@ mod tests {
     }
 
     #[test]
-    fn pods_are_refused_by_base_and_diff_while_extract_resolves_them() {
-        for args in [
-            &["kubectl-dfimage", "--base", "deploy/web", "alpine:3.20"][..],
-            &["kubectl-dfimage", "diff", "alpine:3.20", "sts/db"][..],
-        ] {
+    fn pods_are_refused_by_base_while_extract_and_diff_resolve_them() {
+        for args in [&["kubectl-dfimage", "--base", "deploy/web", "alpine:3.20"][..]] {
             match parse(args.iter().copied()) {
                 ParseOutcome::Exit {
                     code,

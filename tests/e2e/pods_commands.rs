@@ -1,4 +1,4 @@
-//! `extract` with a pod or workload SOURCE: the files of the image the container runs (its
+//! `extract` and `diff` with a pod or workload SOURCE: the image the container runs (its
 //! digest, its node's platform, its pull secrets), read from the registry without exec.
 
 use std::collections::BTreeMap;
@@ -132,6 +132,45 @@ fn extract_from_a_pod_with_a_wrong_container_lists_the_valid_ones_and_writes_not
     assert!(
         out.stderr.contains("web-0"),
         "says which pod: {}",
+        out.stderr
+    );
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn diff_compares_what_pods_run_with_each_other_and_with_images() {
+    let c = start(false);
+    let w = world();
+    // web-0 runs app:buildkit, and so does the deployment's running pod (web-0 again)
+    let out = run(&c, &["diff", "pod/web-0", "deploy/web", "-n", "arc"]);
+    out.expect_code(0, "the same digest on both sides");
+    let classic = format!("{}/app@{}", w.var("WORLD_PLAIN"), w.digest("app:classic"));
+    let out = run(&c, &["diff", "pod/jumpstart-sql-0", &classic, "-n", "arc"]);
+    out.expect_code(
+        1,
+        "arc-sqlmi (the annotation's container) runs buildkit, not classic",
+    );
+    assert!(
+        out.stdout.contains("--- ") && out.stdout.contains("+++ "),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &c,
+        &[
+            "diff",
+            "pod/jumpstart-sql-0",
+            &classic,
+            "-n",
+            "arc",
+            "-c",
+            "collectd",
+        ],
+    );
+    out.expect_code(0, "-c picks collectd, which runs classic");
+    assert!(
+        out.stderr.contains("is ignored"),
+        "-c on the image side is said: {}",
         out.stderr
     );
 }

@@ -6,6 +6,7 @@
 //! free of Docker, root and network; the reader's own unit tests run everywhere.
 
 mod compare;
+mod cp_real_tree;
 mod dockerfile;
 mod failures;
 mod items;

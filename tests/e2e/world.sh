@@ -54,6 +54,8 @@ stamp() {
 . "$WORLD_DIR/world/services.sh"
 # shellcheck source=tests/e2e/world/images.sh
 . "$WORLD_DIR/world/images.sh"
+# shellcheck source=tests/e2e/world/trees.sh
+. "$WORLD_DIR/world/trees.sh"
 # shellcheck source=tests/e2e/world/envfile.sh
 . "$WORLD_DIR/world/envfile.sh"
 
@@ -87,7 +89,7 @@ check_tools() {
 	local tool
 	for tool in /usr/bin/docker-registry /usr/bin/htpasswd /usr/bin/skopeo /usr/bin/umoci \
 		/usr/bin/buildah /bin/busybox /usr/bin/jq /usr/bin/curl /usr/bin/openssl /usr/bin/ss \
-		/usr/bin/python3 /usr/sbin/dockerd /usr/bin/docker; do
+		/usr/bin/python3 /usr/sbin/dockerd /usr/bin/docker /usr/sbin/debootstrap; do
 		[ -x "$tool" ] || die "required tool $tool is missing (see scripts/packages.txt)"
 	done
 	/usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null ||
@@ -134,6 +136,7 @@ cmd_up() {
 	start_token_server
 	start_dockerd
 	build_fixtures
+	build_trees
 	write_env
 	log "world is up in $((SECONDS - t0)) s; env file: $STATE/env.sh"
 }

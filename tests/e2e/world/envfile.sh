@@ -95,6 +95,7 @@ write_env() {
 		echo "export WORLD_TOKEN_REQUESTS=$STATE/token/requests.jsonl"
 		echo "export WORLD_DOCKER_HOST=unix://$STATE/docker/docker.sock"
 		echo "export WORLD_CONTAINERS_STORAGE_CONF=$(storage_conf)"
+		echo "export WORLD_DEBIAN_ROOTFS=$STATE/rootfs/debian"
 		echo "export WORLD_SHELLFORM_GREETING=$SHELLFORM_GREETING"
 		echo "export WORLD_MULTI_PLATFORMS=\"${MULTI_PLATFORMS[*]}\""
 		echo "export WORLD_OCI_LAYOUT=$a/app-oci"

@@ -37,7 +37,9 @@ use super::unpack::UnpackSummary;
 /// The start of every script over a download's selection: `$1` a tag (the nonce), `$2`
 /// the directory, `$3` `name` or `glob`, `$4` the name or the newline-separated patterns,
 /// `$5` top-level names to leave out (`/`-separated), `$6` `1` to stay on one file system.
-/// Leaves `m` (the tag), `xd` and the selected members (`./NAME`, or `.`) in `"$@"`.
+/// Leaves `m` (the tag), `xd` and the selected members (`./NAME`, or `.`) in `"$@"`. Glob
+/// matches are expanded in one `set --` (see `plan::SELECT_SCRIPT`: one at a time is
+/// quadratic in the shell).
 macro_rules! select_prelude {
     () => {
         "m=$1
@@ -50,10 +52,20 @@ elif [ -e \"$p\" ] || [ -L \"$p\" ]; then set -- \"./$p\"
 else
   IFS='
 '
-  for f in $p; do
-    case \"/$x/\" in *\"/$f/\"*) continue ;; esac
-    if [ -e \"$f\" ] || [ -L \"$f\" ]; then set -- \"$@\" \"./$f\"; fi
-  done
+  sel_found() { [ -e \"$1\" ] || [ -L \"$1\" ]; }
+  if [ -n \"$x\" ]; then
+    for f in $p; do
+      case \"/$x/\" in *\"/$f/\"*) continue ;; esac
+      if sel_found \"$f\"; then set -- \"$@\" \"./$f\"; fi
+    done
+  else
+    g=
+    set -f
+    for q in $p; do set +f; if sel_found ./$q; then g=\"$g
+./$q\"; fi; set -f; done
+    set +f
+    set -- $g
+  fi
   unset IFS
   if [ \"$#\" -eq 0 ]; then printf 'find: %s: No such file or directory\\n' \"$p\" >&2; exit 2; fi
 fi

@@ -127,3 +127,34 @@ fn cp_help_says_globs_are_expanded_by_the_containers_sh_like_the_notice() {
     assert!(help.contains("expanded by the container's sh"), "{help}");
     assert!(!help.contains("never by a shell"), "{help}");
 }
+
+/// Thousands of matches expand in one step: appending them one at a time took the shell
+/// over a minute for 8 000 names, past the idle timeout, so the copy failed as stalled.
+fn many_matches_arrive(flavor: &str) {
+    require_root();
+    let w = World::new(flavor, "0:0");
+    let dir = w.rootfs().join("many");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..8000 {
+        std::fs::write(dir.join(format!("f{i:05}.log")), b"x").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = w.cp("app:/many/f*", w.local("out"), &["--idle-timeout", "20s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let got = std::fs::read_dir(w.local("out"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(got, 8000, "{err}");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_glob_with_thousands_of_matches_is_copied_through_tar() {
+    many_matches_arrive("gnu");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_glob_with_thousands_of_matches_is_copied_through_the_walk() {
+    many_matches_arrive("shell");
+}

@@ -29,6 +29,32 @@ pub enum Error {
         /// Its phase.
         phase: String,
     },
+    /// The chosen container is not running (waiting or terminated).
+    #[error(
+        "copy from pod '{pod}' container '{container}': it is not running ({state}); exec needs a running container (see `kubectl describe pod {pod}`)"
+    )]
+    ContainerNotRunning {
+        /// Pod name.
+        pod: String,
+        /// Container name.
+        container: String,
+        /// Its state as the pod's status gives it, e.g. `waiting: ContainerCreating`.
+        state: String,
+    },
+    /// A helper command (tar probe, destination check) sent nothing for the idle timeout.
+    #[error(
+        "pod '{pod}' container '{container}': `{command}` sent nothing for {idle} (--idle-timeout); the container or the connection is stuck"
+    )]
+    HelperStalled {
+        /// Pod name.
+        pod: String,
+        /// Container name.
+        container: String,
+        /// The command, shortened.
+        command: String,
+        /// The idle timeout, rendered.
+        idle: String,
+    },
     /// The container has no tar.
     #[error(
         "copy with tar: pod '{pod}' container '{container}' has no tar (a distroless image?); retry with --debug-image IMAGE to copy through an ephemeral debug container"
@@ -112,6 +138,8 @@ impl Error {
             | Self::Platform(_)
             | Self::Transfer(_)
             | Self::PodNotRunning { .. }
+            | Self::ContainerNotRunning { .. }
+            | Self::HelperStalled { .. }
             | Self::NoTar { .. }
             | Self::LocalMissing { .. }
             | Self::CopyFailed { .. }

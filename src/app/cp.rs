@@ -19,7 +19,7 @@ use super::progress::TerminalReporter;
 use super::remote::{Target, capture};
 use crate::cli::request::CpRequest;
 use crate::cluster::debug::{TARGET_ROOT, add_debug_container};
-use crate::cluster::pod::{Defaulting, choose_container, containers};
+use crate::cluster::pod::{Defaulting, choose_container, containers, not_running};
 use crate::cluster::{ClusterError, connect};
 use crate::error::Error;
 use crate::transfer::{
@@ -51,6 +51,7 @@ pub async fn run(r: CpRequest, printer: &Printer) -> Result<ExitStatus, Error> {
         &conn.namespace,
         &remote.pod,
         r.container.as_deref(),
+        r.idle_timeout,
         printer,
     )
     .await?;
@@ -123,6 +124,7 @@ async fn find_container(
     namespace: &str,
     pod_name: &str,
     requested: Option<&str>,
+    idle: std::time::Duration,
     printer: &Printer,
 ) -> Result<Target, Error> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
@@ -166,11 +168,19 @@ async fn find_container(
     if let Some(n) = &chosen.notice {
         printer.notice(n);
     }
+    if let Some(state) = not_running(&pod, &chosen.container.name) {
+        return Err(Error::ContainerNotRunning {
+            pod: pod_name.to_owned(),
+            container: chosen.container.name,
+            state,
+        });
+    }
     Ok(Target {
         client: client.clone(),
         namespace: namespace.to_owned(),
         pod: pod_name.to_owned(),
         container: chosen.container.name,
+        idle,
     })
 }
 

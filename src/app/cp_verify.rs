@@ -122,7 +122,7 @@ pub(crate) async fn verify_download(
         return Ok(None);
     }
     let argv = sums_argv(from.path.as_str());
-    let sums = capture(target, &argv, None, SUMS_OUTPUT_CAP).await?;
+    let sums = capture(&target.patient(), &argv, None, SUMS_OUTPUT_CAP).await?;
     if sums.not_found() {
         printer.warn(&format_args!(
             "the container has no {}: not verified",
@@ -185,7 +185,13 @@ pub(crate) async fn verify_upload(
     landed: std::collections::HashSet<String>,
     printer: &Printer,
 ) -> Result<Option<VerifyReport>, Error> {
-    let sums = capture(target, &sums_argv(remote_root), None, SUMS_OUTPUT_CAP).await?;
+    let sums = capture(
+        &target.patient(),
+        &sums_argv(remote_root),
+        None,
+        SUMS_OUTPUT_CAP,
+    )
+    .await?;
     if sums.not_found() {
         printer.warn(&"the container has no sh/find/sha256sum: not verified");
         return Ok(None);

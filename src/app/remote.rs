@@ -1,11 +1,14 @@
 //! Running short helper commands in a container and collecting their whole output (tar
-//! probes, `test -d`, checksums): bounded, with stdout and stderr drained together.
+//! probes, `test -d`, checksums): bounded, with stdout and stderr drained together, and
+//! given up (an error) when nothing moves for the idle timeout.
+
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-use crate::cluster::ClusterError;
 use crate::cluster::exec::exec;
 use crate::cluster::status::ExecStatus;
+use crate::error::Error;
 
 /// Where a command runs.
 #[derive(Clone)]
@@ -18,6 +21,8 @@ pub(crate) struct Target {
     pub pod: String,
     /// Container name.
     pub container: String,
+    /// `--idle-timeout`: a helper command silent this long is given up (zero: never).
+    pub idle: Duration,
 }
 
 impl std::fmt::Debug for Target {
@@ -27,6 +32,17 @@ impl std::fmt::Debug for Target {
             "{}/{} container {}",
             self.namespace, self.pod, self.container
         )
+    }
+}
+
+impl Target {
+    /// The same target for a command that may rightly stay silent for long (checksums of
+    /// large files print nothing until each file is read): never given up on.
+    pub fn patient(&self) -> Self {
+        Self {
+            idle: Duration::ZERO,
+            ..self.clone()
+        }
     }
 }
 
@@ -86,7 +102,7 @@ pub(crate) async fn capture(
     argv: &[String],
     stdin: Option<&[u8]>,
     cap: usize,
-) -> Result<Captured, ClusterError> {
+) -> Result<Captured, Error> {
     let mut session = exec(
         &t.client,
         &t.namespace,
@@ -96,6 +112,8 @@ pub(crate) async fn capture(
         stdin.is_some(),
     )
     .await?;
+    session.watch_idle(t.idle);
+    let stall = session.stall_flag();
     let out = session
         .stdout
         .take()
@@ -117,9 +135,25 @@ pub(crate) async fn capture(
         None => Vec::new(),
     };
     let status = session.finish().await;
+    if stall.stalled() {
+        return Err(Error::HelperStalled {
+            pod: t.pod.clone(),
+            container: t.container.clone(),
+            command: shown(argv),
+            idle: crate::transfer::render_duration(t.idle),
+        });
+    }
     Ok(Captured {
         stdout,
         stderr,
         status,
     })
+}
+
+/// A command as a message names it: `tar --help`, or `sh -c …` for a script.
+fn shown(argv: &[String]) -> String {
+    match argv {
+        [sh, c, ..] if c == "-c" => format!("{sh} -c …"),
+        _ => argv.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
+    }
 }

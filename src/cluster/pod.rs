@@ -211,6 +211,40 @@ pub fn choose_container(
     }
 }
 
+/// Why `container` of `pod` cannot be exec'd into, from the pod's status (`waiting:
+/// ContainerCreating`, `terminated: Completed`); `None` when it runs or has no status yet
+/// (the API server then decides).
+pub fn not_running(pod: &Pod, container: &str) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    let statuses = [
+        status.container_statuses.as_deref(),
+        status.init_container_statuses.as_deref(),
+        status.ephemeral_container_statuses.as_deref(),
+    ];
+    let state = statuses
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find(|s| s.name == container)?
+        .state
+        .as_ref()?;
+    if state.running.is_some() {
+        return None;
+    }
+    if let Some(w) = &state.waiting {
+        return Some(format!(
+            "waiting: {}",
+            w.reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    let t = state.terminated.as_ref()?;
+    Some(format!(
+        "terminated: {}, exit code {}",
+        t.reason.as_deref().unwrap_or("no reason given"),
+        t.exit_code
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +340,46 @@ mod tests {
         let c = choose(&pod_json(None), Some("init"), Defaulting::Unique)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.container.kind, ContainerKind::Init);
+    }
+
+    #[test]
+    fn only_a_container_whose_status_says_it_does_not_run_is_refused_for_exec() {
+        let mut pod = pod_json(None);
+        assert_eq!(not_running(&pod, "arc-sqlmi"), None, "running");
+        assert_eq!(
+            not_running(&pod, "collectd"),
+            None,
+            "no status yet: the server decides"
+        );
+        let statuses = pod
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+            .unwrap_or_else(|| panic!("statuses"));
+        statuses[0].state =
+            serde_json::from_value(serde_json::json!({"waiting": {"reason": "ContainerCreating"}}))
+                .ok();
+        assert_eq!(
+            not_running(&pod, "arc-sqlmi").as_deref(),
+            Some("waiting: ContainerCreating")
+        );
+        statuses_terminated(&mut pod);
+        assert_eq!(
+            not_running(&pod, "arc-sqlmi").as_deref(),
+            Some("terminated: Completed, exit code 0")
+        );
+    }
+
+    fn statuses_terminated(pod: &mut Pod) {
+        if let Some(s) = pod
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+        {
+            s[0].state = serde_json::from_value(
+                serde_json::json!({"terminated": {"reason": "Completed", "exitCode": 0}}),
+            )
+            .ok();
+        }
     }
 }

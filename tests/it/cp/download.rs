@@ -327,3 +327,22 @@ fn a_remote_glob_matching_nothing_is_a_clear_failure_without_retries() {
     assert!(err.contains("no match for /data/logs/*.nomatch"), "{err}");
     assert!(!err.contains("retry") && !err.contains("skipped"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_container_that_is_not_running_is_named_as_such_not_as_lacking_tar() {
+    require_root();
+    // (a pod whose containers all ended is Succeeded: refused before, by its phase)
+    let w = World::with_state("gnu", "0:0", "waiting");
+    let out = w.cp("app:/etc", w.local("out"), &["-c", "main"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not running (waiting: ContainerCreating)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--debug-image"),
+        "no distroless advice: {err}"
+    );
+}

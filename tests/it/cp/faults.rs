@@ -218,3 +218,23 @@ fn a_resume_keeps_hardlinks_whose_first_name_completed_before_the_cut() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_tar_probe_that_never_answers_is_given_up_after_the_idle_timeout() {
+    require_root();
+    let w = World::new("gnu", "0:0");
+    w.cluster.add_faults(vec![Fault {
+        command: Some("tar --help".into()),
+        hang: true,
+        ..Fault::default()
+    }]);
+    let out = w.cp("app:/etc", w.local("out"), &["--idle-timeout", "2s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`tar --help` sent nothing for 2s (--idle-timeout)"),
+        "{err}"
+    );
+    assert!(!w.local("out").exists(), "nothing written");
+}

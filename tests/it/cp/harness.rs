@@ -12,24 +12,34 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(flavor: &str, user: &str) -> Self {
+    /// Pod `app` with containers `main` and `side`, `flavor` and `user` as given, both in
+    /// `state`.
+    pub fn with_state(flavor: &str, user: &str, state: &str) -> Self {
         let yaml = format!(
             "nodes: [{{name: node-1, os: linux, arch: amd64}}]
 pods:
   - name: app
     node: node-1
     containers:
-      - {{name: main, image: 127.0.0.1:5000/app:v1, flavor: {flavor}, user: \"{user}\", state: running}}
-      - {{name: side, image: 127.0.0.1:5000/side:v1, flavor: {flavor}, user: \"{user}\", state: running}}
+      - {{name: main, image: 127.0.0.1:5000/app:v1, flavor: {flavor}, user: \"{user}\", state: {state}}}
+      - {{name: side, image: 127.0.0.1:5000/side:v1, flavor: {flavor}, user: \"{user}\", state: {state}}}
 "
         );
+        Self::from_yaml(&yaml)
+    }
+
+    fn from_yaml(yaml: &str) -> Self {
         let base = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let scenario = Scenario::parse(&yaml, base.path()).unwrap_or_else(|e| panic!("{e}"));
+        let scenario = Scenario::parse(yaml, base.path()).unwrap_or_else(|e| panic!("{e}"));
         let cluster = FakeCluster::start(scenario).unwrap_or_else(|e| panic!("{e}"));
         Self {
             cluster,
             local: tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")),
         }
+    }
+
+    pub fn new(flavor: &str, user: &str) -> Self {
+        Self::with_state(flavor, user, "running")
     }
 
     /// The container's filesystem, to plant files in.

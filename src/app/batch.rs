@@ -18,7 +18,7 @@ use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
 use super::recover::ImageJob;
-use crate::cli::request::{BatchSettings, RecoverRequest};
+use crate::cli::request::{BatchSettings, Format, RecoverRequest};
 use crate::cluster::connect;
 use crate::cluster::inventory::{InventoryRow, fetch_node_platforms, fetch_pods, rows};
 use crate::cluster::secrets::fetch_pull_secrets;
@@ -81,7 +81,8 @@ fn group(rows: Vec<InventoryRow>) -> BTreeMap<String, Vec<InventoryRow>> {
     groups
 }
 
-/// `DIR/<registry>/<repo>/<tag-or-digest>`, each component made safe for a file name.
+/// `DIR/<registry>/<repo>/<tag>/<digest>` (`<digest>` alone without a tag), each component
+/// made safe for a file name.
 fn output_path(dir: &Path, reference: &str, spec_image: &str) -> PathBuf {
     let parsed = reference.parse::<ImageRef>().ok();
     let tag_source = spec_image.parse::<ImageRef>().ok();
@@ -167,8 +168,8 @@ pub async fn run(
     // Pods with the same service account and pull-secret names have the same credentials:
     // read them once per such set, all sets at once (not once per image, one after another).
     let mut wanted_keys: BTreeMap<SecretsKey, &Pod> = BTreeMap::new();
-    for users in groups.values() {
-        if let Some(pod) = pods_by_name.get(&users[0].pod) {
+    for user in groups.values().flatten() {
+        if let Some(pod) = pods_by_name.get(&user.pod) {
             wanted_keys.entry(secrets_key(pod)).or_insert(pod);
         }
     }
@@ -211,14 +212,23 @@ pub async fn run(
         // fails (a mirror down, a registry that wants other credentials), the next is tried.
         let group_jobs: Vec<ImageJob> = distinct_references(&users)
             .into_iter()
-            .map(|(reference, pod)| ImageJob {
+            .map(|(reference, pods)| ImageJob {
                 source: format!("docker://{reference}"),
                 platform: first.platform.clone(),
-                extra_auth: pods_by_name
-                    .get(&pod)
-                    .and_then(|pod| secrets_cache.get(&secrets_key(pod)))
-                    .cloned()
-                    .unwrap_or_default(),
+                // every pod's pull secrets, each set once
+                extra_auth: {
+                    let mut auth: Vec<(String, Vec<u8>)> = Vec::new();
+                    let sets = pods
+                        .iter()
+                        .filter_map(|p| pods_by_name.get(p))
+                        .filter_map(|pod| secrets_cache.get(&secrets_key(pod)));
+                    for entry in sets.flatten() {
+                        if !auth.contains(entry) {
+                            auth.push(entry.clone());
+                        }
+                    }
+                    auth
+                },
                 // Batch recovery fetches each digest once; the tag check would add fetches.
                 tag_check: None,
             })
@@ -274,13 +284,18 @@ pub async fn run(
                     .find(|u| u.reference == reference)
                     .unwrap_or(&users[0]);
                 let path = output_path(&batch.output_dir, &user.reference, &user.image);
+                // -o json writes the JSON document, named for what it is
+                let name = match r.format {
+                    Format::Json => "recovery.json",
+                    Format::Dockerfile => "Dockerfile",
+                };
                 let rel = path
                     .strip_prefix(&batch.output_dir)
                     .unwrap_or(&path)
-                    .join("Dockerfile")
+                    .join(name)
                     .display()
                     .to_string();
-                let file = path.join("Dockerfile");
+                let file = path.join(name);
                 let written =
                     std::fs::create_dir_all(&path).and_then(|()| std::fs::write(&file, &rec.text));
                 match written {
@@ -340,7 +355,10 @@ pub async fn run(
     for f in &failed {
         printer.stderr_line(format_args!("failed: {f}"));
     }
-    Ok(if !failed.is_empty() || partial {
+    Ok(if total > 0 && failed.len() == total {
+        // like --all-containers: nothing recovered is a failure, not a partial run
+        ExitStatus::Failure
+    } else if !failed.is_empty() || partial {
         ExitStatus::Partial
     } else {
         ExitStatus::Complete

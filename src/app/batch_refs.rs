@@ -14,13 +14,19 @@ use crate::cli::request::RecoverRequest;
 use crate::cluster::inventory::InventoryRow;
 use crate::report::Reporter;
 
-/// One reference of a group and the pod whose pull secrets go with it (pure): the distinct
-/// references in the order the rows name them, each with the first pod that names it.
-pub(crate) fn distinct_references(users: &[InventoryRow]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// One reference of a group and the pods whose pull secrets go with it (pure): the distinct
+/// references in the order the rows name them, each with every pod that names it (pods
+/// with different pull secrets may run one image: any of their credentials may be the one).
+pub(crate) fn distinct_references(users: &[InventoryRow]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for row in users {
-        if !out.iter().any(|(r, _)| *r == row.reference) {
-            out.push((row.reference.clone(), row.pod.clone()));
+        match out.iter_mut().find(|(r, _)| *r == row.reference) {
+            Some((_, pods)) => {
+                if !pods.contains(&row.pod) {
+                    pods.push(row.pod.clone());
+                }
+            }
+            None => out.push((row.reference.clone(), vec![row.pod.clone()])),
         }
     }
     out
@@ -115,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn every_distinct_reference_of_a_group_is_kept_in_order_with_its_first_pod() {
+    fn every_distinct_reference_of_a_group_is_kept_in_order_with_all_its_pods() {
         let rows = [
             row("a", "mirror/app@sha256:0"),
             row("b", "origin/app@sha256:0"),
@@ -125,9 +131,12 @@ mod tests {
         assert_eq!(
             distinct_references(&rows),
             vec![
-                ("mirror/app@sha256:0".to_owned(), "a".to_owned()),
-                ("origin/app@sha256:0".to_owned(), "b".to_owned()),
-                ("third/app@sha256:0".to_owned(), "d".to_owned()),
+                (
+                    "mirror/app@sha256:0".to_owned(),
+                    vec!["a".to_owned(), "c".to_owned()]
+                ),
+                ("origin/app@sha256:0".to_owned(), vec!["b".to_owned()]),
+                ("third/app@sha256:0".to_owned(), vec!["d".to_owned()]),
             ]
         );
     }

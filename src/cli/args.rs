@@ -102,7 +102,9 @@ pub struct RecoverArgs {
     /// With --all: only pods matching this label selector.
     #[arg(short = 'l', long, value_name = "SELECTOR", requires = "all")]
     pub selector: Option<String>,
-    /// With --all: write DIR/<registry>/<repo>/<tag-or-digest>/Dockerfile and DIR/index.json.
+    /// With --all: write DIR/<registry>/<repo>/<tag>/<digest>/Dockerfile (the digest folder
+    /// alone when the pod names no tag; `recovery.json` instead with -o json) and
+    /// DIR/index.json.
     #[arg(long, value_name = "DIR", requires = "all")]
     pub output_dir: Option<PathBuf>,
     /// A candidate base image to compare layers and history with (repeatable).

@@ -121,6 +121,25 @@ pods:
     labels: {{app: mirror}}
     containers:
       - {{name: app, image: {down}/app:buildah-docker, imageID: "{down}/app@{init}", flavor: none}}
+  - namespace: arc
+    name: s-anon-0
+    node: node-1
+    labels: {{app: shared}}
+    containers:
+      - {{name: app, image: {secure}/app:classic, imageID: "{secure}/app@{classic}", flavor: none}}
+  - namespace: arc
+    name: s-cred-0
+    node: node-1
+    labels: {{app: shared}}
+    imagePullSecrets: [regcred]
+    containers:
+      - {{name: app, image: {secure}/app:classic, imageID: "{secure}/app@{classic}", flavor: none}}
+  - namespace: arc
+    name: z-lost-0
+    node: node-1
+    labels: {{app: lost}}
+    containers:
+      - {{name: app, image: {down}/app:buildah-docker, imageID: "{down}/app@{init}", flavor: none}}
 workloads:
   - {{kind: StatefulSet, namespace: arc, name: jumpstart-sql, selector: {{app: sql}}, template: {{containers: [{{name: arc-sqlmi, image: {plain}/app:buildkit}}]}}}}
   - {{kind: Deployment, namespace: arc, name: web, selector: {{app: web}}, template: {{containers: [{{name: web, image: {plain}/app:buildkit}}]}}}}

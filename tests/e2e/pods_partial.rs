@@ -163,3 +163,43 @@ fn all_containers_as_json_is_one_document_naming_each_container() {
     let target = docs[0]["target"].as_str().unwrap_or_default();
     assert!(target.contains("container ok:"), "{doc:#}");
 }
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn all_tries_the_pull_secrets_of_every_pod_that_runs_an_image() {
+    let c = start(false);
+    let w = world();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_str().unwrap_or_default();
+    // s-anon-0 (no secret) sorts before s-cred-0 (regcred); the registry refuses anonymous
+    let out = run(
+        &c,
+        &["-n", "arc", "--all", "-l", "app=shared", "--output-dir", d],
+    );
+    out.expect_code(0, "--all where only the second pod has the pull secret");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(d).join("index.json")).unwrap_or_default())
+            .unwrap_or_default();
+    let path = index[0]["path"].as_str().unwrap_or_default();
+    let text = std::fs::read_to_string(Path::new(d).join(path)).unwrap_or_default();
+    let plain = format!("{}/app@{}", w.var("WORLD_PLAIN"), w.digest("app:classic"));
+    assert_eq!(text, direct(&plain), "{index:#}");
+}
+
+#[test]
+#[ignore = "needs e2e world: tests/e2e/world.sh up"]
+fn all_with_nothing_recovered_is_a_failure_not_partial() {
+    let c = start(false);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_str().unwrap_or_default();
+    let out = run(
+        &c,
+        &["-n", "arc", "--all", "-l", "app=lost", "--output-dir", d],
+    );
+    out.expect_code(2, "the only image is behind a registry that is down");
+    assert!(out.stderr.contains("recovered 0 of 1"), "{}", out.stderr);
+    assert!(
+        Path::new(d).join("index.json").is_file(),
+        "the index still says why"
+    );
+}

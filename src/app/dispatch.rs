@@ -64,9 +64,71 @@ fn execute(request: Request, printer: &Printer) -> Result<ExitStatus, Error> {
         Request::Complete { words } => super::completion::answer(&words, printer),
         Request::Recover(r) => runtime()?.block_on(super::recover::run(*r, printer)),
         Request::Images(r) => runtime()?.block_on(super::images::run(r, printer)),
-        Request::Cp(r) => runtime()?.block_on(super::cp::run(*r, printer)),
-        Request::Extract(r) => runtime()?.block_on(super::extract::run(*r, printer)),
+        Request::Cp(r) => run_writer(super::cp::run(*r, printer), printer),
+        Request::Extract(r) => run_writer(super::extract::run(*r, printer), printer),
         Request::Diff(r) => runtime()?.block_on(super::diff::run(*r, printer)),
+    }
+}
+
+/// Runs a command that writes files, until Ctrl-C or SIGTERM: then the files still being
+/// written (hidden temporary names) are removed, so nothing partial is left, and the run
+/// ends at once with exit 2. Files already complete stay.
+fn run_writer(
+    run: impl std::future::Future<Output = Result<ExitStatus, Error>>,
+    printer: &Printer,
+) -> Result<ExitStatus, Error> {
+    let rt = runtime()?;
+    let status = rt.block_on(interruptible(run, printer));
+    // After an interruption a blocking unpack thread may still wait on its stream: do not
+    // wait for it.
+    rt.shutdown_background();
+    status
+}
+
+async fn interruptible(
+    run: impl std::future::Future<Output = Result<ExitStatus, Error>>,
+    printer: &Printer,
+) -> Result<ExitStatus, Error> {
+    tokio::select! {
+        done = run => done,
+        signal = interrupted() => {
+            let removed = crate::transfer::part_files::remove_all();
+            printer.stderr_line(format_args!(
+                "interrupted ({signal}): {removed} partial file(s) removed; the files already written are complete"
+            ));
+            Ok(ExitStatus::Failure)
+        }
+    }
+}
+
+/// The first of SIGINT and SIGTERM (Ctrl-C only where there is no SIGTERM). A handler that
+/// cannot be installed never fires.
+async fn interrupted() -> &'static str {
+    async fn ctrl_c() {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c() => "SIGINT",
+            () = term => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c().await;
+        "Ctrl-C"
     }
 }
 

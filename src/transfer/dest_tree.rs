@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::platform;
+use super::{part_files, platform};
 
 /// Mode, times and owner to give a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +145,7 @@ pub(crate) fn write_file(
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    part_files::release(&tmp);
     result
 }
 
@@ -176,12 +177,21 @@ fn fill_and_finish(
 
 /// Creates an empty private file with a fresh name in `dir` (`O_EXCL`, so never through a link).
 fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
+    if !part_files::open() {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "the copy was interrupted",
+        ));
+    }
     let pid = std::process::id();
     let mut last = None;
     for n in 0..64u32 {
         let path = dir.join(format!(".dfimage-part.{pid}.{n}"));
         match platform::private_file(OpenOptions::new().write(true).create_new(true)).open(&path) {
-            Ok(file) => return Ok((path, file)),
+            Ok(file) => {
+                part_files::register(&path);
+                return Ok((path, file));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),
         }

@@ -14,6 +14,7 @@ pub mod idle;
 pub mod linked;
 pub mod outcome;
 pub mod pack;
+pub mod part_files;
 pub mod plan;
 mod platform;
 pub mod prescan;

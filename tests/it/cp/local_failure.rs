@@ -104,3 +104,64 @@ fn a_stream_that_cannot_be_unpacked_ends_the_remote_command_at_once() {
         .unwrap_or_else(|| panic!("the remote command outlived the copy: {err}"));
     assert_eq!(rec.outcome, "client-gone", "{rec:?}");
 }
+
+/// Hidden partial files in `dir` (the unpacker's temporary names).
+fn part_files(dir: &std::path::Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".dfimage-part"))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn an_interrupted_copy_removes_its_partial_file_and_leaves_only_whole_files() {
+    require_root();
+    for signal in ["-INT", "-TERM"] {
+        let w = World::new("gnu", "0:0");
+        write(&w.rootfs().join("data/a-small.txt"), b"whole\n");
+        write(&w.rootfs().join("data/b-big.bin"), &vec![7u8; 8 << 20]);
+        w.cluster.add_faults(vec![Fault {
+            command: Some("tar cf".into()),
+            throttle_bytes_per_sec: Some(1 << 20),
+            ..Fault::default()
+        }]);
+        let out = w.local("out");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-dfimage"))
+            .arg("cp")
+            .arg("app:/data")
+            .arg(&out)
+            .env("KUBECONFIG", w.cluster.kubeconfig_path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // wait until the big file is being written
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while part_files(&out).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!part_files(&out).is_empty(), "the copy started");
+        let pid = child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([signal, pid.as_str()])
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(sent.success());
+        let done = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(2), "{signal}: {err}");
+        assert!(err.contains("partial file(s) removed"), "{err}");
+        assert_eq!(part_files(&out), Vec::<String>::new(), "{signal}: {err}");
+        assert!(
+            !out.join("b-big.bin").exists(),
+            "never under its final name"
+        );
+        // the small file may or may not have come first (directory order): if it is
+        // there, it is whole
+        if let Ok(small) = std::fs::read(out.join("a-small.txt")) {
+            assert_eq!(small, b"whole\n");
+        }
+    }
+}

@@ -5,7 +5,8 @@
 //!   starting with `-` is no option and exclude patterns stay anchored, see `resume.rs`).
 //!   Into an existing local directory it lands in `local/dir`; onto a missing name it
 //!   becomes `local/x`. `dir/.` (or a trailing `/.`) copies the contents. A trailing slash on
-//!   either side demands a directory.
+//!   either side demands a directory; on the source it also follows a symlink to one, as
+//!   cp(1) does (`tar cf - -C /a/dir .`, landing as `dir` inside an existing directory).
 //! - `pod:/` copies the contents of `/` without `/proc`, `/sys` and `/dev` (virtual
 //!   filesystems) unless asked; `--one-file-system` is passed where tar has it.
 //! - A glob in the last component (`pod:/var/log/*.log`) is expanded by the container's `sh`
@@ -170,13 +171,30 @@ pub fn plan_download(
             parent: path.as_str().to_owned(),
             name: ".".into(),
         }
+    } else if path.trailing_slash() {
+        // `dir/` is the directory itself, through a symlink if it is one (cp(1) follows
+        // it): tar runs in it and its contents land under its name.
+        let selection = Selection::Named {
+            parent: path.as_str().to_owned(),
+            name: ".".into(),
+        };
+        let landing = Some(path.name());
+        return plan_selection(selection, landing, true, to, to_kind, caps, opts);
     } else {
         Selection::Named {
             parent: path.parent().to_owned(),
             name: path.name().to_owned(),
         }
     };
-    plan_selection(selection, path.trailing_slash(), to, to_kind, caps, opts)
+    plan_selection(
+        selection,
+        None,
+        path.trailing_slash(),
+        to,
+        to_kind,
+        caps,
+        opts,
+    )
 }
 
 /// Plans `pod:DIR/NAME -> local` for the one name a glob in `from` stood for (its single
@@ -195,6 +213,7 @@ pub fn plan_download_named(
     };
     plan_selection(
         selection,
+        None,
         from.path.trailing_slash(),
         to,
         to_kind,
@@ -203,8 +222,11 @@ pub fn plan_download_named(
     )
 }
 
+/// `landing`: for a `.` selection that stands for a named directory (`dir/`), the name it
+/// lands as inside an existing local directory.
 fn plan_selection(
     selection: Selection,
+    landing: Option<&str>,
     trailing_slash: bool,
     to: &LocalSpec,
     to_kind: LocalKind,
@@ -215,8 +237,8 @@ fn plan_selection(
     if to.trailing_slash && to_kind == LocalKind::NonDirectory {
         return Err(invalid("the local destination is not a directory"));
     }
-    let (local_root, path_prefix, root_must_be_dir) = match &selection {
-        Selection::Named { name, .. } if name != "." => {
+    let (local_root, path_prefix, root_must_be_dir) = match (&selection, landing) {
+        (Selection::Named { name, .. }, _) if name != "." => {
             let root = if to_kind == LocalKind::Directory {
                 to.path.join(name)
             } else {
@@ -226,6 +248,7 @@ fn plan_selection(
                 trailing_slash || (to.trailing_slash && to_kind == LocalKind::Missing);
             (root, Some(name.clone()), must_be_dir)
         }
+        (_, Some(name)) if to_kind == LocalKind::Directory => (to.path.join(name), None, true),
         _ => {
             if to_kind == LocalKind::NonDirectory {
                 return Err(invalid("cannot copy several entries onto a file"));

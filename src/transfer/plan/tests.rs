@@ -48,7 +48,9 @@ fn download_names_follow_cp_semantics() {
     let table = [
         ("p:/a/dir", "out", Directory, "out/dir", Some("dir"), false),
         ("p:/a/dir", "out/x", Missing, "out/x", Some("dir"), false),
-        ("p:/a/dir/", "out/x", Missing, "out/x", Some("dir"), true),
+        // a trailing slash runs tar in the directory (following a symlink, like cp(1))
+        ("p:/a/dir/", "out/x", Missing, "out/x", None, true),
+        ("p:/a/dir/", "out", Directory, "out/dir", None, true),
         ("p:/a/dir", "out/x/", Missing, "out/x/", Some("dir"), true),
         (
             "p:/etc/passwd",
@@ -85,6 +87,10 @@ fn download_argv_uses_relative_dot_names() {
         .map(|p| p.argv)
         .ok();
     assert_eq!(plan, Some(words(&["tar", "cf", "-", "-C", "/a", "./-dir"])));
+    let plan = download("p:/a/link/", "out", LocalKind::Directory, gnu())
+        .map(|p| p.argv)
+        .ok();
+    assert_eq!(plan, Some(words(&["tar", "cf", "-", "-C", "/a/link", "."])));
     let plan = download("p:/a/dir/..", "out", LocalKind::Directory, busybox())
         .map(|p| p.argv)
         .ok();

@@ -25,10 +25,6 @@ fn a_download_of_which_nothing_was_copied_exits_2() {
         ("app:/data/secret", "permission denied"),
         ("app:/data/locked", "permission denied"),
         ("app:/data/a.txt/", "a directory requested of a file"),
-        (
-            "app:/data/dirlink/",
-            "a trailing slash on a symlink to a directory",
-        ),
     ] {
         let out = w.cp(src, w.local("out"), &[]);
         let err = stderr(&out);

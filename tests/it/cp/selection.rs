@@ -158,3 +158,48 @@ fn a_glob_with_thousands_of_matches_is_copied_through_tar() {
 fn a_glob_with_thousands_of_matches_is_copied_through_the_walk() {
     many_matches_arrive("shell");
 }
+
+/// `pod:/d/dirlink/` follows the link like `cp -a dirlink/ D`: the directory it points to
+/// arrives under the link's name (real files, not a link), and `dirlink` without the slash
+/// stays a symlink.
+fn a_trailing_slash_follows(flavor: &str) {
+    require_root();
+    let w = World::new(flavor, "0:0");
+    let root = w.rootfs().join("data");
+    write(&root.join("sub/one.txt"), b"1\n");
+    write(&root.join("sub/deeper/two.txt"), b"2\n");
+    symlink("sub", &root.join("dirlink"));
+    let out = w.cp("app:/data/dirlink/", w.local("missing"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(w.local("missing/one.txt")).unwrap_or_default(),
+        b"1\n"
+    );
+    std::fs::create_dir_all(w.local("into")).unwrap_or_else(|e| panic!("{e}"));
+    let out = w.cp("app:/data/dirlink/", w.local("into"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let landed = w.local("into/dirlink");
+    assert!(
+        landed.symlink_metadata().is_ok_and(|m| m.is_dir()),
+        "a real directory"
+    );
+    assert_eq!(
+        std::fs::read(landed.join("deeper/two.txt")).unwrap_or_default(),
+        b"2\n"
+    );
+    let out = w.cp("app:/data/dirlink", w.local("link"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(link_target(&w.local("link")), "sub");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_trailing_slash_on_a_symlink_to_a_directory_copies_the_directory_through_tar() {
+    a_trailing_slash_follows("gnu");
+}
+
+#[test]
+#[ignore = "needs root for the fake cluster's chroot (run by scripts/test.sh)"]
+fn a_trailing_slash_on_a_symlink_to_a_directory_copies_the_directory_through_the_walk() {
+    a_trailing_slash_follows("shell");
+}

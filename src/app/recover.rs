@@ -291,6 +291,15 @@ pub(crate) async fn recover_image(
         Format::Json => {
             let mut v = image::render_json(&recovery);
             if let Some(obj) = v.as_object_mut() {
+                // which image this is: the reference as read and the manifest it resolved to
+                obj.insert("image".into(), opened.display_ref.clone().into());
+                obj.insert(
+                    "digest".into(),
+                    opened
+                        .manifest_digest
+                        .clone()
+                        .map_or(serde_json::Value::Null, Into::into),
+                );
                 obj.insert("layers".into(), serde_json::Value::Object(listings.json));
                 obj.insert("provenance".into(), bases.json());
                 if let Some(findings) = &secrets {

@@ -116,7 +116,7 @@ pub struct RecoverArgs {
     pub provenance: bool,
     /// Container of the pod or workload (default: the default-container annotation, else the
     /// only container).
-    #[arg(short = 'c', long)]
+    #[arg(short = 'c', long, conflicts_with = "all_containers")]
     pub container: Option<String>,
     /// Recover every container of the pod, including init and ephemeral containers.
     #[arg(long)]

@@ -36,6 +36,12 @@ fn json_output_has_one_record_per_history_entry() {
         out.expect_code(0, &format!("-o json {reference}"));
         let json: Value = serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("-o json {tag} is not JSON ({e}):\n{}", out.stdout));
+        assert_eq!(json["image"], reference.as_str(), "{tag}: names the image");
+        assert_eq!(
+            json["digest"],
+            w.digest(tag),
+            "{tag}: and its manifest digest"
+        );
         let got = records(&json);
         let config: Value = serde_json::from_slice(&w.raw_config(tag)).expect("config JSON");
         let history = config["history"].as_array().expect("history");

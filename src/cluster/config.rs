@@ -136,21 +136,38 @@ pub fn check_context(
     })
 }
 
-/// `--cluster NAME` must name a cluster of the merged kubeconfig (pure); kube-rs would say
-/// "failed to load the cluster of context: NAME".
+/// `--cluster NAME`, else the cluster of the context in use, must be a cluster of the
+/// merged kubeconfig (pure); kube-rs would say "failed to load the cluster of context:
+/// NAME" and name no file.
 pub fn check_cluster(
     kubeconfig: &Kubeconfig,
     flag: Option<&str>,
+    context: Option<&str>,
     files: &[PathBuf],
 ) -> Result<(), ClusterError> {
-    match flag {
-        Some(name) if !kubeconfig.clusters.iter().any(|c| c.name == name) => {
-            Err(ClusterError::UnknownCluster {
-                cluster: name.to_owned(),
-                available: kubeconfig.clusters.iter().map(|c| c.name.clone()).collect(),
-                files: files.to_vec(),
-            })
+    let known = |name: &str| kubeconfig.clusters.iter().any(|c| c.name == name);
+    if let Some(name) = flag {
+        if known(name) {
+            return Ok(());
         }
+        return Err(ClusterError::UnknownCluster {
+            cluster: name.to_owned(),
+            available: kubeconfig.clusters.iter().map(|c| c.name.clone()).collect(),
+            files: files.to_vec(),
+        });
+    }
+    let named = context
+        .or(kubeconfig.current_context.as_deref())
+        .and_then(|ctx| {
+            let c = kubeconfig.contexts.iter().find(|c| c.name == ctx)?;
+            Some((ctx, c.context.as_ref()?.cluster.as_str()))
+        });
+    match named {
+        Some((ctx, cluster)) if !known(cluster) => Err(ClusterError::ContextClusterMissing {
+            context: ctx.to_owned(),
+            cluster: cluster.to_owned(),
+            files: files.to_vec(),
+        }),
         _ => Ok(()),
     }
 }
@@ -182,7 +199,12 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterErro
             }
             let kubeconfig = merged.unwrap_or_default();
             check_context(&kubeconfig, options.context.as_deref(), &files)?;
-            check_cluster(&kubeconfig, options.cluster.as_deref(), &files)?;
+            check_cluster(
+                &kubeconfig,
+                options.cluster.as_deref(),
+                options.context.as_deref(),
+                &files,
+            )?;
             let opts = KubeConfigOptions {
                 context: options.context.clone(),
                 cluster: options.cluster.clone(),
@@ -299,13 +321,28 @@ mod tests {
             "{err}"
         );
         assert!(check_context(&dangling, Some("prod"), &files).is_ok());
-        assert!(check_cluster(&kc, Some("c"), &files).is_ok());
-        let err = check_cluster(&kc, Some("nope"), &files)
+        assert!(check_cluster(&kc, Some("c"), None, &files).is_ok());
+        let err = check_cluster(&kc, Some("nope"), None, &files)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
             err.contains("cluster 'nope'") && err.contains("--cluster: c"),
+            "{err}"
+        );
+        let mut broken = kc.clone();
+        if let Some(c) = broken.contexts[1].context.as_mut() {
+            c.cluster = "gone".into();
+        }
+        assert!(check_cluster(&broken, None, Some("prod"), &files).is_ok());
+        let err = check_cluster(&broken, None, Some("dev"), &files)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("context 'dev'")
+                && err.contains("cluster 'gone'")
+                && err.contains("/k/config"),
             "{err}"
         );
     }

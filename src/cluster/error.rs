@@ -64,6 +64,19 @@ pub enum ClusterError {
         /// The kubeconfig files read.
         files: Vec<PathBuf>,
     },
+    /// The context in use names a cluster no kubeconfig file defines.
+    #[error(
+        "use context '{context}': it names cluster '{cluster}', which the kubeconfig ({}) does not define",
+        files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    ContextClusterMissing {
+        /// The context.
+        context: String,
+        /// The cluster it names.
+        cluster: String,
+        /// The kubeconfig files read.
+        files: Vec<PathBuf>,
+    },
     /// Neither a kubeconfig nor an in-cluster service account exists.
     #[error(
         "find cluster credentials: no kubeconfig (set KUBECONFIG or pass --kubeconfig) and not running in a pod"

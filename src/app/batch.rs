@@ -81,6 +81,25 @@ fn group(rows: Vec<InventoryRow>) -> BTreeMap<String, Vec<InventoryRow>> {
     groups
 }
 
+/// Every named pod's pull-secret configs, each once, in pod order.
+fn pull_auth(
+    pods: &[String],
+    by_name: &BTreeMap<String, Pod>,
+    cache: &BTreeMap<SecretsKey, Vec<(String, Vec<u8>)>>,
+) -> Vec<(String, Vec<u8>)> {
+    let mut auth: Vec<(String, Vec<u8>)> = Vec::new();
+    let sets = pods
+        .iter()
+        .filter_map(|p| by_name.get(p))
+        .filter_map(|pod| cache.get(&secrets_key(pod)));
+    for entry in sets.flatten() {
+        if !auth.contains(entry) {
+            auth.push(entry.clone());
+        }
+    }
+    auth
+}
+
 /// `DIR/<registry>/<repo>/<tag>/<digest>` (`<digest>` alone without a tag), each component
 /// made safe for a file name.
 fn output_path(dir: &Path, reference: &str, spec_image: &str) -> PathBuf {
@@ -215,20 +234,7 @@ pub async fn run(
             .map(|(reference, pods)| ImageJob {
                 source: format!("docker://{reference}"),
                 platform: first.platform.clone(),
-                // every pod's pull secrets, each set once
-                extra_auth: {
-                    let mut auth: Vec<(String, Vec<u8>)> = Vec::new();
-                    let sets = pods
-                        .iter()
-                        .filter_map(|p| pods_by_name.get(p))
-                        .filter_map(|pod| secrets_cache.get(&secrets_key(pod)));
-                    for entry in sets.flatten() {
-                        if !auth.contains(entry) {
-                            auth.push(entry.clone());
-                        }
-                    }
-                    auth
-                },
+                extra_auth: pull_auth(&pods, &pods_by_name, &secrets_cache),
                 // Batch recovery fetches each digest once; the tag check would add fetches.
                 tag_check: None,
             })

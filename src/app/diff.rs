@@ -11,13 +11,12 @@ use std::sync::Arc;
 use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::recover::{announce_choice, fetch_options};
-use super::resolve_target::{TargetQuery, jobs_for};
+use super::recover::open_job;
+use super::resolve_target::{TargetQuery, one_job};
 use crate::cli::request::{DiffRequest, RegistrySettings};
 use crate::error::Error;
 use crate::image::diff::{compare_layers, render_dockerfile_diff, render_layer_table};
 use crate::image::{self, RecoverInput};
-use crate::registry::{SourceSpec, open_image};
 
 async fn recover_text(
     side: &TargetQuery<'_>,
@@ -25,17 +24,8 @@ async fn recover_text(
     printer: &Printer,
     reporter: &Arc<TerminalReporter>,
 ) -> Result<(String, Vec<String>, String), Error> {
-    let Some((_, job)) = jobs_for(side, printer, reporter).await?.into_iter().next() else {
-        unreachable!("without --all-containers exactly one container is chosen, or an error")
-    };
-    let options = fetch_options(registry, &job)?;
-    let opened = open_image(
-        &SourceSpec::parse(&job.source)?,
-        &options,
-        reporter.as_ref(),
-    )
-    .await?;
-    announce_choice(&job, &opened, &options, printer, reporter).await;
+    let job = one_job(side, printer, reporter).await?;
+    let (opened, _) = open_job(&job, registry, printer, reporter).await?;
     let config = image::parse_config(&opened.config_bytes)?;
     let recovery = image::recover(&RecoverInput {
         config: &config,

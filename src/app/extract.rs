@@ -11,12 +11,11 @@ use tokio_util::io::SyncIoBridge;
 use super::exit::ExitStatus;
 use super::printer::Printer;
 use super::progress::TerminalReporter;
-use super::recover::{announce_choice, fetch_options};
-use super::resolve_target::{TargetQuery, jobs_for};
+use super::recover::open_job;
+use super::resolve_target::{TargetQuery, one_job};
 use crate::cli::request::ExtractRequest;
 use crate::error::Error;
 use crate::image::layer::Decoder;
-use crate::registry::{SourceSpec, open_image};
 use crate::report::{Reporter, TaskId};
 use crate::transfer::{UnpackOptions, UnpackSummary, WhiteoutMode, unpack_into};
 
@@ -28,21 +27,8 @@ pub async fn run(r: ExtractRequest, printer: &Printer) -> Result<ExitStatus, Err
         });
     }
     let reporter = Arc::new(TerminalReporter::new(*printer));
-    let Some((_, job)) = jobs_for(&TargetQuery::from(&r), printer, &reporter)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        unreachable!("without --all-containers exactly one container is chosen, or an error")
-    };
-    let options = fetch_options(&r.registry, &job)?;
-    let opened = open_image(
-        &SourceSpec::parse(&job.source)?,
-        &options,
-        reporter.as_ref(),
-    )
-    .await?;
-    announce_choice(&job, &opened, &options, printer, &reporter).await;
+    let job = one_job(&TargetQuery::from(&r), printer, &reporter).await?;
+    let (opened, _) = open_job(&job, &r.registry, printer, &reporter).await?;
     if !opened.has_layers {
         return Err(Error::NoLayers {
             source_ref: opened.display_ref.clone(),

@@ -138,15 +138,17 @@ pub(crate) fn fetch_options(
     })
 }
 
-/// Says which platform an index gave, and warns when the tag a pod's spec names has moved
-/// away from the digest it runs.
-pub(crate) async fn announce_choice(
+/// Opens a job's image with the flags' registry settings. Says which platform an index
+/// gave, and warns when the tag a pod's spec names has moved away from the digest it runs.
+pub(crate) async fn open_job(
     job: &ImageJob,
-    opened: &registry::OpenedImage,
-    options: &FetchOptions,
+    settings: &RegistrySettings,
     printer: &Printer,
     reporter: &Arc<TerminalReporter>,
-) {
+) -> Result<(registry::OpenedImage, FetchOptions), Error> {
+    let spec = SourceSpec::parse(&job.source)?;
+    let options = fetch_options(settings, job)?;
+    let opened = registry::open_image(&spec, &options, reporter.as_ref()).await?;
     if opened.chose_among_platforms()
         && let Some(p) = &opened.platform
     {
@@ -162,8 +164,9 @@ pub(crate) async fn announce_choice(
         ));
     }
     if let Some((tag_ref, running)) = &job.tag_check {
-        check_tag(tag_ref, running, options, reporter).await;
+        check_tag(tag_ref, running, &options, reporter).await;
     }
+    Ok((opened, options))
 }
 
 /// Recovers one image: open, parse, list the requested layers, render.
@@ -173,10 +176,7 @@ pub(crate) async fn recover_image(
     printer: &Printer,
     reporter: &Arc<TerminalReporter>,
 ) -> Result<Recovered, Error> {
-    let spec = SourceSpec::parse(&job.source)?;
-    let options = fetch_options(&r.registry, job)?;
-    let opened = registry::open_image(&spec, &options, reporter.as_ref()).await?;
-    announce_choice(job, &opened, &options, printer, reporter).await;
+    let (opened, options) = open_job(job, &r.registry, printer, reporter).await?;
     let config = image::parse_config(&opened.config_bytes)?;
     if let Some(wanted) = r.registry.platform.as_deref()
         && !opened.chose_among_platforms()

@@ -105,6 +105,18 @@ pub(crate) async fn jobs_for(
     }
 }
 
+/// The one image SOURCE names when a single container is chosen (no `--all-containers`).
+pub(crate) async fn one_job(
+    r: &TargetQuery<'_>,
+    printer: &Printer,
+    reporter: &TerminalReporter,
+) -> Result<ImageJob, Error> {
+    match jobs_for(r, printer, reporter).await?.into_iter().next() {
+        Some((_, job)) => Ok(job),
+        None => unreachable!("without --all-containers one container is chosen, or an error"),
+    }
+}
+
 async fn workload_jobs(
     r: &TargetQuery<'_>,
     k: Kind,

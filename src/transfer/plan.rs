@@ -151,6 +151,7 @@ pub fn plan_download(
 ) -> Result<DownloadPlan, TransferError> {
     let invalid = |problem| TransferError::InvalidPlan { problem };
     let path = &from.path;
+    let mut landing = None;
     let selection = if path.as_str() == "/" {
         let skip = if opts.include_virtual {
             Vec::new()
@@ -174,12 +175,11 @@ pub fn plan_download(
     } else if path.trailing_slash() {
         // `dir/` is the directory itself, through a symlink if it is one (cp(1) follows
         // it): tar runs in it and its contents land under its name.
-        let selection = Selection::Named {
+        landing = Some(path.name());
+        Selection::Named {
             parent: path.as_str().to_owned(),
             name: ".".into(),
-        };
-        let landing = Some(path.name());
-        return plan_selection(selection, landing, true, to, to_kind, caps, opts);
+        }
     } else {
         Selection::Named {
             parent: path.parent().to_owned(),
@@ -188,7 +188,7 @@ pub fn plan_download(
     };
     plan_selection(
         selection,
-        None,
+        landing,
         path.trailing_slash(),
         to,
         to_kind,

@@ -172,3 +172,12 @@ pub fn copy_with_unreadable_paths(w: &World, root: &Path) -> (Output, PathBuf) {
     );
     (out, log)
 }
+
+/// Replaces the container's `tar` by the shell `script`, which may run the real one as
+/// `/usr/bin/tar.real`.
+pub fn wrap_tar(rootfs: &Path, script: &[u8]) {
+    let bin = rootfs.join("usr/bin");
+    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
+    write(&bin.join("tar"), script);
+    chmod(&bin.join("tar"), 0o755);
+}

@@ -123,13 +123,10 @@ impl Hostile {
 /// still reaches the real GNU tar, every other call prints `/hostile.tar`. The original is
 /// unlinked first, never written through (it may share an inode with another file).
 pub(super) fn plant_hostile_tar(rootfs: &Path, archive: &[u8]) {
-    let bin = rootfs.join("usr/bin");
-    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
-    write(
-        &bin.join("tar"),
+    wrap_tar(
+        rootfs,
         b"#!/bin/sh\ncase \"$1\" in --help|--version) exec /usr/bin/tar.real \"$@\";; esac\nexec cat /hostile.tar\n",
     );
-    chmod(&bin.join("tar"), 0o755);
     write(&rootfs.join("hostile.tar"), archive);
     std::fs::create_dir_all(rootfs.join("case/src")).unwrap_or_else(|e| panic!("{e}"));
 }

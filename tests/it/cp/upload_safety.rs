@@ -271,13 +271,10 @@ fn upload_verify_catches_a_file_the_container_wrote_wrong_and_exits_2() {
     require_root();
     let w = World::new("gnu", "0:0");
     // the real tar, then one uploaded file altered behind the copy's back
-    let bin = w.rootfs().join("usr/bin");
-    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
-    write(
-        &bin.join("tar"),
+    wrap_tar(
+        &w.rootfs(),
         b"#!/bin/sh\n/usr/bin/tar.real \"$@\"; s=$?\n[ -f /data/t/a.txt ] && echo x >> /data/t/a.txt\nexit $s\n",
     );
-    chmod(&bin.join("tar"), 0o755);
     mkdir(&w.rootfs().join("data"));
     let t = w.local("t");
     write(&t.join("a.txt"), b"a\n");
@@ -297,13 +294,10 @@ fn a_stalled_upload_is_sent_again_and_completes() {
     require_root();
     let w = World::new("gnu", "0:0");
     // the first `tar x` never reads its stdin; the next ones are the real tar
-    let bin = w.rootfs().join("usr/bin");
-    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
-    write(
-        &bin.join("tar"),
+    wrap_tar(
+        &w.rootfs(),
         b"#!/bin/sh\ncase \"$1\" in x*) [ -e /tmp/stalled ] || { : > /tmp/stalled; exec sleep 60; };; esac\nexec /usr/bin/tar.real \"$@\"\n",
     );
-    chmod(&bin.join("tar"), 0o755);
     let t = w.local("t");
     write(&t.join("big.bin"), &vec![7u8; 8 << 20]);
     write(&t.join("sub/small.txt"), b"small\n");

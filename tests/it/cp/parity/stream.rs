@@ -30,13 +30,10 @@ fn a_tar_killed_mid_stream_without_a_status_is_success_for_kubectl_and_failure_f
     // The container's tar dies after 7 complete files (a cut on a header boundary, as an OOM
     // kill would leave it), and the exec status never arrives (close 1000 still sent).
     let cut = (1 + 41 * 7) * 512;
-    let bin = w.rootfs().join("usr/bin");
-    std::fs::rename(bin.join("tar"), bin.join("tar.real")).unwrap_or_else(|e| panic!("{e}"));
     let script = format!(
         "#!/bin/sh\ncase \"$1\" in --help|--version) exec /usr/bin/tar.real \"$@\";; esac\n/usr/bin/tar.real \"$@\" | head -c {cut}\nexit 137\n"
     );
-    write(&bin.join("tar"), script.as_bytes());
-    chmod(&bin.join("tar"), 0o755);
+    wrap_tar(&w.rootfs(), script.as_bytes());
     w.cluster.add_faults(vec![Fault {
         command: Some("tar cf".into()),
         no_status: true,

@@ -177,21 +177,15 @@ fn fill_and_finish(
 
 /// Creates an empty private file with a fresh name in `dir` (`O_EXCL`, so never through a link).
 fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
-    if !part_files::open() {
-        return Err(io::Error::new(
-            io::ErrorKind::Interrupted,
-            "the copy was interrupted",
-        ));
-    }
     let pid = std::process::id();
+    let open =
+        |p: &Path| platform::private_file(OpenOptions::new().write(true).create_new(true)).open(p);
     let mut last = None;
     for n in 0..64u32 {
         let path = dir.join(format!(".dfimage-part.{pid}.{n}"));
-        match platform::private_file(OpenOptions::new().write(true).create_new(true)).open(&path) {
-            Ok(file) => {
-                part_files::register(&path);
-                return Ok((path, file));
-            }
+        // listed for an interruption as it is created (part_files.rs)
+        match part_files::create(&path, open) {
+            Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),
         }

@@ -3,6 +3,7 @@
 //! interrupted run (Ctrl-C, SIGTERM; see `app/dispatch.rs`) removes them instead of leaving
 //! hidden partial files behind. After [`remove_all`] no new one is created.
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,14 +16,20 @@ fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether new temporary files may still be created (false once the run was interrupted).
-pub(crate) fn open() -> bool {
-    !CLOSED.load(Ordering::SeqCst)
-}
-
-/// Remembers a temporary file just created.
-pub(crate) fn register(path: &Path) {
-    live().push(path.to_owned());
+/// Creates the temporary file `path` with `create` and remembers it, under the list's lock,
+/// so that [`remove_all`] runs wholly before (nothing is created: `Interrupted`) or after
+/// (the file is in the list) — never between the file appearing and being listed.
+pub(crate) fn create<T>(path: &Path, create: impl FnOnce(&Path) -> io::Result<T>) -> io::Result<T> {
+    let mut live = live();
+    if CLOSED.load(Ordering::SeqCst) {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "the copy was interrupted",
+        ));
+    }
+    let made = create(path)?;
+    live.push(path.to_owned());
+    Ok(made)
 }
 
 /// Forgets a temporary file that was renamed into place or removed.
@@ -36,8 +43,8 @@ pub(crate) fn release(path: &Path) {
 /// Removes every temporary file still being written and refuses new ones; returns how many
 /// were removed.
 pub fn remove_all() -> usize {
-    CLOSED.store(true, Ordering::SeqCst);
     let mut live = live();
+    CLOSED.store(true, Ordering::SeqCst);
     live.drain(..)
         .filter(|p| std::fs::remove_file(p).is_ok())
         .count()
@@ -52,13 +59,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (kept, part) = (dir.path().join("kept"), dir.path().join(".part"));
         for p in [&kept, &part] {
-            std::fs::write(p, b"x").unwrap_or_else(|e| panic!("{e}"));
-            register(p);
+            create(p, |p| std::fs::write(p, b"x")).unwrap_or_else(|e| panic!("{e}"));
         }
         release(&kept);
-        assert!(open());
         assert_eq!(remove_all(), 1);
         assert!(kept.exists() && !part.exists());
-        assert!(!open(), "no new temporary file after an interruption");
+        let late = dir.path().join(".late");
+        let refused = create(&late, |p| std::fs::write(p, b"x"));
+        assert!(
+            refused.is_err() && !late.exists(),
+            "no new temporary file after an interruption"
+        );
     }
 }
